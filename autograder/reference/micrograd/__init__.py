@@ -1,0 +1,1 @@
+"""The reference modules that graded parts run on."""

@@ -1,0 +1,1 @@
+"""Instructor tooling: turns the reference solution in `solutions/` into what students get."""

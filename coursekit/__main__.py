@@ -1,0 +1,37 @@
+"""`python -m coursekit release`: the instructor's command line (a thin layer over functions)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from coursekit.course import ASSIGNMENTS_DIR
+from coursekit.release import REFERENCE_DIR, release
+from coursekit.validate import validate
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m coursekit")
+    sub = parser.add_subparsers(dest="command", required=True)
+    rel = sub.add_parser("release", help="build assignments/ from solutions/ and validate it")
+    rel.add_argument("--out", type=Path, default=ASSIGNMENTS_DIR, help="where the student repositories go")
+    rel.add_argument("--no-validate", action="store_true", help="skip the checks (faster)")
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    release(args.out, REFERENCE_DIR if args.out == ASSIGNMENTS_DIR else None)
+    print(f"released {', '.join(sorted(p.name for p in args.out.iterdir()))} into {args.out}")
+    if not args.no_validate:
+        problems = validate(args.out)
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
+            return 1
+        print("validated: the reference passes every public test; every stub fails them; no solution leaks")
+    print(f"release took {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

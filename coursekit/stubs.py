@@ -1,0 +1,83 @@
+"""Where every stub is made: nbgrader's ClearSolutions, used as a library on .py text.
+
+`nbgrader generate_assignment` only processes notebooks and copies .py files
+verbatim, solutions included (nbgrader issue #1237). Its ClearSolutions
+preprocessor works on any cell, so each module is wrapped in a one-cell
+notebook, cleared, and unwrapped. Every `### BEGIN SOLUTION` ...
+`### END SOLUTION` region becomes, at the marker's indentation::
+
+    # YOUR CODE HERE
+    raise NotImplementedError()
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cache
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+
+
+@cache
+def _clear_solutions():  # noqa: ANN202 - nbgrader is imported lazily: it takes seconds
+    from nbgrader.preprocessors import ClearSolutions
+
+    return ClearSolutions(enforce_metadata=False)
+
+
+def make_stub(source: str) -> str:
+    """Return `source` with every solution region replaced by nbgrader's code stub."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    nb, _ = _clear_solutions().preprocess(nb, {})
+    stubbed = nb.cells[0].source
+    return stubbed if stubbed.endswith("\n") else stubbed + "\n"
+
+
+@dataclass(frozen=True)
+class SolutionRegion:
+    """One region a student writes: where it is and which function holds it."""
+
+    function: str  # qualified, e.g. "Value.__mul__._backward"
+    first_line: int  # 1-based, the line after the BEGIN marker
+    lines: tuple[str, ...]  # the solution's own lines, markers excluded
+
+
+def solution_regions(source: str) -> list[SolutionRegion]:
+    """Return the solution regions of a module, each named by the function around it."""
+    lines = source.splitlines()
+    spans: list[tuple[int, int]] = []
+    start = None
+    for i, line in enumerate(lines, start=1):
+        if line.strip() == BEGIN:
+            start = i
+        elif line.strip() == END and start is not None:
+            spans.append((start, i))
+            start = None
+    functions = _function_spans(ast.parse(source))
+    regions = []
+    for begin, end in spans:
+        # Comments are not in the AST: a function ends at its last statement,
+        # which is the region's last line, before the END marker.
+        enclosing = [f for f in functions if f[1] < begin and end - 1 <= f[2]]
+        # The innermost function around the region is the last-starting one.
+        name = max(enclosing, key=lambda f: f[1])[0] if enclosing else "<module>"
+        regions.append(SolutionRegion(name, begin + 1, tuple(lines[begin : end - 1])))
+    return regions
+
+
+def _function_spans(tree: ast.AST, prefix: str = "") -> list[tuple[str, int, int]]:
+    spans = []
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            qualname = f"{prefix}{node.name}"
+            if isinstance(node, ast.FunctionDef):
+                spans.append((qualname, node.lineno, node.end_lineno or node.lineno))
+            spans.extend(_function_spans(node, qualname + "."))
+    return spans

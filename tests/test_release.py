@@ -1,0 +1,83 @@
+"""`make release`: stubs made by nbgrader, validated, reproducible and up to date."""
+
+import ast
+import filecmp
+from pathlib import Path
+
+import pytest
+
+from coursekit.course import ASSIGNMENTS_DIR, SOLUTION_PACKAGE, STUDENT_REPOS
+from coursekit.release import REFERENCE_DIR, release
+from coursekit.stubs import make_stub, solution_regions
+from coursekit.validate import leaks, validate
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """A release made now from solutions/, beside the committed one."""
+    out = tmp_path_factory.mktemp("release")
+    # The reference copy goes elsewhere: release() replaces whatever folder it is given.
+    release(out / "assignments", out / "reference")
+    return out
+
+
+def tree_files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_make_stub_replaces_each_region_at_its_indentation():
+    source = "def f(x):\n    '''Doc.'''\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n"
+    assert make_stub(source) == (
+        "def f(x):\n    '''Doc.'''\n    # YOUR CODE HERE\n    raise NotImplementedError()\n"
+    )
+
+
+def test_solution_regions_are_named_by_their_function():
+    names = [r.function for r in solution_regions((SOLUTION_PACKAGE / "engine.py").read_text())]
+    assert "Value.__mul__._backward" in names
+    assert "topological_sort" in names and "Value.backward" in names
+
+
+def test_committed_assignments_are_up_to_date_with_solutions(fresh):
+    # If this fails, run `make release` and commit assignments/.
+    assert tree_files(fresh / "assignments") == tree_files(ASSIGNMENTS_DIR)
+    assert tree_files(fresh / "reference") == tree_files(REFERENCE_DIR)
+
+
+def test_release_twice_gives_byte_identical_files(fresh, tmp_path):
+    release(tmp_path / "again")
+    cmp = filecmp.dircmp(fresh / "assignments", tmp_path / "again")
+    assert tree_files(tmp_path / "again") == tree_files(fresh / "assignments"), cmp.report()
+
+
+def test_the_release_validates():
+    # The reference passes every public test, every stub fails them, stubs import, nothing leaks.
+    assert validate(ASSIGNMENTS_DIR) == []
+
+
+def test_leak_check_finds_a_solution_line(tmp_path):
+    (tmp_path / "micrograd").mkdir()
+    (tmp_path / "micrograd" / "engine.py").write_text("x = 1\nself.grad += other.data * out.grad\n")
+    assert leaks(tmp_path, ("micrograd/engine.py",))
+
+
+def functions(source):
+    return {
+        node.name: node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef) and node.name != "_backward"
+    }
+
+
+@pytest.mark.parametrize("repo", STUDENT_REPOS, ids=lambda r: r.name)
+def test_every_stub_keeps_its_signature_and_docstring_and_raises(repo):
+    for module in repo.stubbed_modules:
+        reference = functions((SOLUTION_PACKAGE / f"{module}.py").read_text())
+        stub_source = (ASSIGNMENTS_DIR / repo.name / "micrograd" / f"{module}.py").read_text()
+        stubs = functions(stub_source)
+        assert set(stubs) == set(reference)
+        for name, ref in reference.items():
+            assert ast.dump(stubs[name].args) == ast.dump(ref.args), name
+            assert ast.get_docstring(stubs[name]) == ast.get_docstring(ref), name
+        regions = solution_regions((SOLUTION_PACKAGE / f"{module}.py").read_text())
+        assert stub_source.count("raise NotImplementedError()") == len(regions)
