@@ -60,6 +60,5 @@ def detect_assignment(submission: Path) -> Assignment:
         if (submission / "micrograd" / f"{a.graded_module}.py").is_file():
             return a
     raise LookupError(
-        f"{submission} has no micrograd/engine.py, nn.py or train.py: "
-        "is this a student repository of the course?"
+        f"{submission} has no micrograd/engine.py, nn.py or train.py: is this a student repository of the course?"
     )

@@ -1,0 +1,1 @@
+"""The hidden autograder of the micrograd course (`python -m autograder grade ...`)."""

@@ -1,0 +1,106 @@
+"""Grade one student repository: the sandbox, the hidden tests, the results.
+
+`grade()` is what `python -m autograder grade` calls, and what a warm batch
+worker calls once per submission.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import time
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from autograder.assignments import ASSIGNMENTS, Assignment, detect_assignment
+from autograder.plugin import GradingPlugin, TestRecord
+from autograder.sandbox.runner import Limits, missing_module_error, prepare_sandbox
+
+TESTS_ROOT = Path(__file__).resolve().parent / "tests"
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def grade(submission: Path, assignment_name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> dict:
+    """Grade `submission`; return Gradescope-format results (never raises on bad submissions)."""
+    start = time.perf_counter()
+    submission = Path(submission)
+    try:
+        assignment = ASSIGNMENTS[assignment_name] if assignment_name else detect_assignment(submission)
+    except LookupError as exc:
+        return unknown_assignment_results(str(exc), time.perf_counter() - start)
+
+    sandbox = None
+    missing = None
+    if not submission.is_dir():
+        missing = f"the submission {submission} is not a folder"
+    else:
+        sandbox = prepare_sandbox(submission, assignment.graded_module, assignment.reference_modules)
+        missing = missing_module_error(sandbox, assignment.graded_module)
+    plugin = GradingPlugin(assignment, sandbox, missing, limits)
+    try:
+        log = io.StringIO()
+        with redirect_stdout(log), redirect_stderr(log):
+            code = pytest.main(
+                [
+                    str(assignment.tests_dir),
+                    "-c",
+                    str(TESTS_ROOT / "pytest.ini"),
+                    "--rootdir",
+                    str(TESTS_ROOT),
+                    "-q",
+                ],
+                plugins=[plugin],
+            )
+        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            raise RuntimeError(
+                f"the hidden tests of {assignment.name} did not run (pytest exit {code}):\n{log.getvalue()}"
+            )
+    finally:
+        if sandbox is not None:
+            shutil.rmtree(sandbox, ignore_errors=True)
+    return results(assignment, list(plugin.records.values()), plugin, time.perf_counter() - start)
+
+
+def results(assignment: Assignment, records: list[TestRecord], plugin: GradingPlugin, seconds: float) -> dict:
+    tests = [
+        {
+            "name": f"{assignment.name}: {r.name}",
+            "score": float(r.points if r.passed else 0),
+            "max_score": float(r.points),
+            "status": "passed" if r.passed else "failed",
+            "output": r.output if not r.passed else r.description,
+            "visibility": "after_published" if r.hidden else "visible",
+        }
+        for r in records
+    ]
+    score = sum(t["score"] for t in tests)
+    total = sum(t["max_score"] for t in tests)
+    lines = [f"{assignment.title} (assignment {assignment.number}, {assignment.name}): {score:g} / {total:g}"]
+    part = plugin.part
+    if part is not None and part.import_error:
+        lines.append(f"Your code could not run: {part.import_error}")
+    return {
+        "score": score,
+        "execution_time": round(seconds, 3),
+        "output": "\n".join(lines),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {"assignment": assignment.name, "max_score": total},
+        "tests": tests,
+    }
+
+
+def unknown_assignment_results(reason: str, seconds: float) -> dict:
+    return {
+        "score": 0.0,
+        "execution_time": round(seconds, 3),
+        "output": f"Nothing was graded: {reason}",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {"assignment": None, "max_score": 0.0},
+        "tests": [],
+    }

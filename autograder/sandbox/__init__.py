@@ -1,0 +1,1 @@
+"""Running student code in a separate, limited process (runner.py), and what runs there (child.py)."""
