@@ -40,6 +40,10 @@ grade: venv
 	@test -n "$(SUBMISSION)" || (echo "usage: make grade SUBMISSION=<student repository> RESULTS=<file> [ASSIGNMENT=<name>]"; exit 2)
 	$(BIN)/python -m autograder grade "$(SUBMISSION)" --results "$(or $(RESULTS),results.json)" $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
+grade-all: venv
+	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || (echo "usage: make grade-all SUBMISSIONS=<folder of student repositories> OUT=<folder> [ASSIGNMENT=<name>]"; exit 2)
+	$(BIN)/python -m autograder grade-all "$(SUBMISSIONS)" --out "$(OUT)" $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
+
 bench: venv
 	$(BIN)/python benchmarks/bench_engine.py
 

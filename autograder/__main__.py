@@ -30,8 +30,19 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--results", type=Path, default=Path("results.json"), help="where to write results JSON")
     one.add_argument("--assignment", choices=sorted(ASSIGNMENTS), help="default: recognised from the files")
     one.add_argument("--quiet", action="store_true", help="no summary on stdout")
+    many = sub.add_parser("grade-all", help="grade every student repository in a folder (resumable)")
+    many.add_argument("submissions", type=Path, help="a folder with one student repository per folder")
+    many.add_argument("--out", type=Path, required=True, help="where results, feedback and gradebook.csv go")
+    many.add_argument("--assignment", choices=sorted(ASSIGNMENTS), help="default: recognised per repository")
+    many.add_argument("--jobs", type=int, default=None, help="worker processes (default: every core)")
     args = parser.parse_args(argv)
 
+    if args.command == "grade-all":
+        from autograder.batch import grade_all
+
+        gradebook = grade_all(args.submissions, args.out, args.assignment, args.jobs)
+        print(f"gradebook: {gradebook}\nfeedback: {args.out / 'feedback'}")
+        return 0
     results = grade(args.submission, args.assignment)
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(results, indent=2) + "\n")

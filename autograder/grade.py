@@ -7,9 +7,11 @@ worker calls once per submission.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import time
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -43,7 +45,7 @@ def grade(submission: Path, assignment_name: str | None = None, limits: Limits =
     plugin = GradingPlugin(assignment, sandbox, missing, limits)
     try:
         log = io.StringIO()
-        with redirect_stdout(log), redirect_stderr(log):
+        with redirect_stdout(log), redirect_stderr(log), no_plugin_autoload():
             code = pytest.main(
                 [
                     str(assignment.tests_dir),
@@ -63,6 +65,20 @@ def grade(submission: Path, assignment_name: str | None = None, limits: Limits =
         if sandbox is not None:
             shutil.rmtree(sandbox, ignore_errors=True)
     return results(assignment, list(plugin.records.values()), plugin, time.perf_counter() - start)
+
+
+@contextmanager
+def no_plugin_autoload() -> Iterator[None]:
+    """Only the grader's plugin: pytest plugins installed around it (hypothesis takes 0.6 s) stay out."""
+    old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
 
 
 def results(assignment: Assignment, records: list[TestRecord], plugin: GradingPlugin, seconds: float) -> dict:

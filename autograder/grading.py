@@ -10,6 +10,7 @@ say what was computed, on which inputs, what was expected and what came back.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -101,6 +102,10 @@ class Feedback:
         """False (and a message) when the sandbox could not compute this ask."""
         if outcome.ok:
             return True
+        if outcome.whole_part:  # said once: it is not about this input
+            if outcome.error not in self.messages:
+                self.add(outcome.error)
+            return False
         where = ask.program.describe() if ask.program else ask.label
         self.add(f"{where}: {outcome.error}")
         return False
@@ -147,18 +152,14 @@ def check_topological_order(answers: Answers) -> None:
         if not isinstance(order, list):
             feedback.add(f"{what} should return a list, got {fmt(order)}")
             continue
-        strangers = [n for n in order if n not in program.edges()]
+        edges = program.edges()
+        strangers = [n for n in order if n not in edges]
         reachable = program.reachable()
-        duplicates = sorted({n for n in order if order.count(n) > 1})
+        counts = Counter(order)
+        duplicates = sorted(n for n, c in counts.items() if c > 1)
         missing = sorted(reachable - set(order))
         position = {n: i for i, n in enumerate(order)}
-        late = [
-            (n, i)
-            for n in order
-            if n in program.edges()
-            for i in program.edges()[n]
-            if i in position and position[i] > position[n]
-        ]
+        late = [(n, i) for n in order if n in edges for i in edges[n] if i in position and position[i] > position[n]]
         if strangers:
             feedback.add(f"{what} returned objects that are not nodes of the graph: {strangers[:3]}")
         elif duplicates:

@@ -79,7 +79,7 @@ class GradingPlugin:
             if self.missing is not None:
                 self.part = PartRun(import_error=self.missing)
                 for p in probes:
-                    self.part.outcomes[p.id] = Outcome(False, error=self.missing)
+                    self.part.outcomes[p.id] = Outcome(False, error=self.missing, whole_part=True)
             else:
                 modules = [*self.assignment.reference_modules, self.assignment.graded_module]
                 self.part = run_part(self.sandbox, modules, probes, self.limits)

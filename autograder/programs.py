@@ -83,6 +83,7 @@ class Program:
         inputs = self.inputs() if len(self.leaves) <= 6 else f"{len(self.leaves)} leaves"
         return f"`{call}` with {inputs}"
 
+    @functools.cache  # noqa: B019 - see formulas()
     def edges(self) -> dict[str, set[str]]:
         """Each node's inputs (by name): the graph the topological sort must respect."""
         graph = {name: set() for name, _ in self.leaves}
@@ -90,6 +91,7 @@ class Program:
             graph[name] = {a for a in args if isinstance(a, str)}
         return graph
 
+    @functools.cache  # noqa: B019 - see formulas()
     def reachable(self) -> set[str]:
         graph, seen, stack = self.edges(), set(), [self.root]
         while stack:

@@ -61,6 +61,7 @@ class Outcome:
     ok: bool
     value: object = None
     error: str = ""
+    whole_part: bool = False  # the error stops every probe of the part (an import failed)
 
 
 @dataclass
@@ -126,7 +127,7 @@ def run_part(
         failed_test = _run_process(sandbox, modules, pending, limits, deadline, run)
         if run.import_error is not None:
             for p in pending:
-                run.outcomes.setdefault(p.id, Outcome(False, error=run.import_error))
+                run.outcomes.setdefault(p.id, Outcome(False, error=run.import_error, whole_part=True))
             break
         done = [p for p in pending if p.id in run.outcomes]
         pending = [p for p in pending if p.id not in run.outcomes]
