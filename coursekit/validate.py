@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursekit.course import SOLUTION_PACKAGE, STUDENT_REPOS, StudentRepo
+from coursekit.notebooks import cell_sources
+from coursekit.notebooks import secret_lines as notebook_secret_lines
 from coursekit.stubs import solution_regions
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
@@ -77,7 +79,10 @@ def import_errors(repo_dir: Path, modules: tuple[str, ...]) -> str | None:
 
 
 def solution_lines() -> dict[str, str]:
-    """Every solution line of the reference (stripped) -> where it comes from."""
+    """Every solution line of the reference and of the notebooks (stripped) -> where it comes from.
+
+    The notebooks' lines are those of their answers and hidden tests.
+    """
     lines = {}
     for path in sorted(SOLUTION_PACKAGE.glob("*.py")):
         for region in solution_regions(path.read_text()):
@@ -85,6 +90,7 @@ def solution_lines() -> dict[str, str]:
                 code = line.strip()
                 if code and not code.startswith("#"):
                     lines[code] = f"{path.name}: {region.function}"
+    lines.update(notebook_secret_lines())
     return lines
 
 
@@ -105,7 +111,9 @@ def leaks(tree: Path, written: tuple[str, ...] = ()) -> list[str]:
                 found.append(f"{path}: nbgrader marker {marker!r}")
         if path.relative_to(tree).as_posix() not in written:
             continue
-        for line in text.splitlines():
+        # A notebook's code is in its cells' sources, not in the lines of its JSON.
+        code = "\n".join(cell_sources(text)) if path.suffix == ".ipynb" else text
+        for line in code.splitlines():
             if line.strip() in secret:
                 found.append(f"{path}: solution line {line.strip()!r} ({secret[line.strip()]})")
     return found
@@ -113,12 +121,11 @@ def leaks(tree: Path, written: tuple[str, ...] = ()) -> list[str]:
 
 def validate_repo(repo: StudentRepo, repo_dir: Path) -> list[str]:
     """Every problem with one released student repository (an empty list when it is right)."""
-    problems = leaks(repo_dir, ("README.md", *(f"micrograd/{m}.py" for m in repo.stubbed_modules)))
+    notebooks = tuple(f"notebooks/{p.name}" for p in sorted((repo_dir / "notebooks").glob("*.ipynb")))
+    problems = leaks(repo_dir, ("README.md", *(f"micrograd/{m}.py" for m in repo.stubbed_modules), *notebooks))
     reference = run_public_tests(repo_dir, package=SOLUTION_PACKAGE)
     if reference.failed or not reference.passed:
-        problems.append(
-            f"{repo.name}: the reference fails public tests {reference.failed}\n{reference.output}"
-        )
+        problems.append(f"{repo.name}: the reference fails public tests {reference.failed}\n{reference.output}")
     released = run_public_tests(repo_dir)
     if released.passed or not released.failed:
         problems.append(f"{repo.name}: public tests that pass on the stubs: {released.passed}")
