@@ -18,6 +18,7 @@ JSON on stdin and writes one JSON line per probe to the result pipe: plain
 numbers and names only. The grader decides what they are worth.
 """
 
+import errno
 import json
 import os
 import resource
@@ -142,6 +143,8 @@ def describe_error(exc):
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, NotImplementedError) and not str(exc):
         text = "NotImplementedError: this part is still a stub"
+    elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        text = "OSError: the code printed more output than the grader allows (1 MiB)"
     if len(text) > 300:
         text = text[:300] + "..."
     return text + where

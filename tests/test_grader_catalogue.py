@@ -1,0 +1,159 @@
+"""The hidden grader against our catalogue of correct, buggy and hostile submissions.
+
+All of them are graded once per session by the batch grader (`grade_all`, warm
+workers, a fresh sandbox per submission); each test below then checks one
+submission's results. Shorter time limits than production keep the hanging
+ones quick; the behaviour is the same.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from submissions.catalogue import BUGGY, CORRECT, HOSTILE, TWINS, Submission
+
+from autograder.assignments import ASSIGNMENTS
+from autograder.batch import grade_all
+from autograder.catalog import test_catalog as catalog  # aliased: pytest would collect test_*
+from autograder.sandbox.runner import Limits
+from coursekit.course import ASSIGNMENTS_DIR, SOLUTION_PACKAGE
+from coursekit.validate import solution_lines
+
+ROOT = Path(__file__).resolve().parent.parent
+LIMITS = Limits(probe_seconds=2.0, import_seconds=3.0, part_seconds=20.0)
+MODULES = {"engine": ("engine",), "nn": ("engine", "nn"), "train": ("engine", "nn", "train")}
+REPEATS = 5  # the same submissions graded again: the results must not change
+
+
+def catalog_names(assignment):
+    return [e["test"].split("::")[1] for e in catalog(assignment)]
+
+
+def build(sub: Submission, folder: Path, forged: Path) -> None:
+    package = folder / "micrograd"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    base = SOLUTION_PACKAGE if sub.base == "reference" else ASSIGNMENTS_DIR / sub.assignment / "micrograd"
+    sources = {m: (base / f"{m}.py").read_text() for m in MODULES[sub.assignment]}
+    for module, old, new in sub.edits:
+        old = old.replace("{REPO}", str(ROOT)).replace("{FORGED}", str(forged))
+        new = new.replace("{REPO}", str(ROOT)).replace("{FORGED}", str(forged))
+        assert sources[module].count(old) == 1, f"{sub.name}: the edit's text is not in {module}.py exactly once"
+        sources[module] = sources[module].replace(old, new)
+    for module, text in sub.replace:
+        sources[module] = text
+    for module, text in sources.items():
+        if text:  # replaced by "": the file is missing
+            (package / f"{module}.py").write_text(text.replace("{REPO}", str(ROOT)).replace("{FORGED}", str(forged)))
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    """Every catalogue submission, the references, the stubs and the repeats, graded: name -> results."""
+    root = tmp_path_factory.mktemp("catalogue")
+    forged = root / "forged-results.json"
+    results = {}
+    for assignment in ASSIGNMENTS:
+        subs = root / "submissions" / assignment
+        subs.mkdir(parents=True)
+        for sub in [*BUGGY, *CORRECT, *HOSTILE, *TWINS]:
+            if sub.assignment == assignment:
+                build(sub, subs / sub.name, forged)
+        build(Submission("reference", assignment), subs / "reference", forged)
+        shutil.copytree(ASSIGNMENTS_DIR / assignment, subs / "stub")
+        for i in range(REPEATS):
+            shutil.copytree(subs / "reference", subs / f"repeat-reference-{i}")
+            shutil.copytree(subs / "stub", subs / f"repeat-stub-{i}")
+        out = root / "out" / assignment
+        grade_all(subs, out, assignment=assignment, jobs=2, limits=LIMITS, progress=False)
+        for path in sorted((out / "results").glob("*.json")):
+            results[(assignment, path.stem)] = json.loads(path.read_text())
+    results["forged-path"] = forged
+    return results
+
+
+def failing(results):
+    return {t["name"].split(": ", 1)[1].replace(" ", "_") for t in results["tests"] if t["status"] != "passed"}
+
+
+def short(name):
+    return name.removeprefix("test_")
+
+
+@pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+def test_the_reference_scores_full_marks(graded, assignment):
+    r = graded[(assignment, "reference")]
+    assert r["score"] == ASSIGNMENTS[assignment].max_points, [t["output"] for t in r["tests"] if t["score"] == 0]
+
+
+@pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+def test_every_released_stub_scores_zero(graded, assignment):
+    r = graded[(assignment, "stub")]
+    assert r["score"] == 0
+    assert len(r["tests"]) == len(catalog_names(assignment))
+    assert all("still a stub" in t["output"] for t in r["tests"])
+
+
+@pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+def test_the_same_submission_graded_five_times_gives_identical_results(graded, assignment):
+    for name in ("reference", "stub"):
+        first = graded[(assignment, name)]
+        for i in range(REPEATS):
+            again = graded[(assignment, f"repeat-{name}-{i}")]
+            assert again["tests"] == first["tests"]
+            assert again["score"] == first["score"]
+
+
+def test_the_catalogue_is_large_enough():
+    assert len(BUGGY) >= 30
+    assert len(HOSTILE) >= 10
+
+
+@pytest.mark.parametrize("sub", BUGGY + TWINS, ids=lambda s: s.name)
+def test_a_buggy_submission_loses_points_exactly_where_it_is_wrong(graded, sub):
+    r = graded[(sub.assignment, sub.name)]
+    failed = failing(r)
+    expected = {short(t) for t in sub.breaks}
+    allowed = expected | {short(t) for t in sub.also}
+    assert expected <= failed, f"should fail {sorted(expected - failed)}"
+    assert failed <= allowed, f"also failed, unexpectedly: {sorted(failed - allowed)}"
+    assert r["score"] < ASSIGNMENTS[sub.assignment].max_points
+    for t in r["tests"]:
+        if t["status"] != "passed":  # feedback that names what went wrong, never a grader error
+            assert t["output"] and "the grader could not judge" not in t["output"], t["output"]
+    if sub.feedback:
+        assert any(sub.feedback in t["output"] for t in r["tests"] if t["status"] != "passed")
+
+
+@pytest.mark.parametrize("sub", CORRECT, ids=lambda s: s.name)
+def test_a_correct_variant_scores_full_marks(graded, sub):
+    r = graded[(sub.assignment, sub.name)]
+    assert r["score"] == ASSIGNMENTS[sub.assignment].max_points, [t["output"] for t in r["tests"] if t["score"] == 0]
+
+
+@pytest.mark.parametrize("sub", HOSTILE, ids=lambda s: s.name)
+def test_a_hostile_submission_earns_nothing_it_did_not_earn_honestly(graded, sub):
+    r = graded[(sub.assignment, sub.name)]
+    assert len(r["tests"]) == len(catalog_names(sub.assignment)), "every test is reported, even for a broken submission"
+    if sub.expect == "nothing":
+        assert r["score"] == 0
+    else:
+        twin = graded[(sub.assignment, sub.honest)]
+        assert r["score"] == twin["score"]
+        assert failing(r) == failing(twin)
+    if sub.feedback:
+        assert any(sub.feedback in t["output"] for t in r["tests"]) or sub.feedback in r["output"], r["output"]
+    assert not graded["forged-path"].exists(), "the sandbox wrote a file outside itself"
+
+
+def test_no_feedback_contains_reference_code(graded):
+    # Submissions built on the reference show their own (reference) lines in tracebacks: only
+    # those built without a solution line can tell a leak from the grader.
+    secret = {line for line in solution_lines() if len(line) > 12}
+    clean = [("engine", s.name) for s in HOSTILE if s.base == "stub"] + [(a, "stub") for a in ASSIGNMENTS]
+    assert ("engine", "reads_the_reference_into_its_feedback") in clean
+    for key in clean:
+        text = json.dumps(graded[key])
+        leaked = [line for line in secret if line in text]
+        assert not leaked, f"{key}: {leaked[:3]}"
