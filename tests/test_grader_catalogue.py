@@ -8,44 +8,23 @@ ones quick; the behaviour is the same.
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
-from submissions.catalogue import BUGGY, CORRECT, HOSTILE, TWINS, Submission
+from submissions.catalogue import BUGGY, CORRECT, HOSTILE, TWINS, Submission, build
 
 from autograder.assignments import ASSIGNMENTS
 from autograder.batch import grade_all
 from autograder.catalog import test_catalog as catalog  # aliased: pytest would collect test_*
 from autograder.sandbox.runner import Limits
-from coursekit.course import ASSIGNMENTS_DIR, SOLUTION_PACKAGE
+from coursekit.course import ASSIGNMENTS_DIR
 from coursekit.validate import solution_lines
 
-ROOT = Path(__file__).resolve().parent.parent
 LIMITS = Limits(probe_seconds=2.0, import_seconds=3.0, part_seconds=20.0)
-MODULES = {"engine": ("engine",), "nn": ("engine", "nn"), "train": ("engine", "nn", "train")}
 REPEATS = 5  # the same submissions graded again: the results must not change
 
 
 def catalog_names(assignment):
     return [e["test"].split("::")[1] for e in catalog(assignment)]
-
-
-def build(sub: Submission, folder: Path, forged: Path) -> None:
-    package = folder / "micrograd"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    base = SOLUTION_PACKAGE if sub.base == "reference" else ASSIGNMENTS_DIR / sub.assignment / "micrograd"
-    sources = {m: (base / f"{m}.py").read_text() for m in MODULES[sub.assignment]}
-    for module, old, new in sub.edits:
-        old = old.replace("{REPO}", str(ROOT)).replace("{FORGED}", str(forged))
-        new = new.replace("{REPO}", str(ROOT)).replace("{FORGED}", str(forged))
-        assert sources[module].count(old) == 1, f"{sub.name}: the edit's text is not in {module}.py exactly once"
-        sources[module] = sources[module].replace(old, new)
-    for module, text in sub.replace:
-        sources[module] = text
-    for module, text in sources.items():
-        if text:  # replaced by "": the file is missing
-            (package / f"{module}.py").write_text(text.replace("{REPO}", str(ROOT)).replace("{FORGED}", str(forged)))
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,9 @@ honest submission `honest` earns.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from coursekit.course import ASSIGNMENTS_DIR, ROOT, SOLUTION_PACKAGE
 
 # Tests that run an expression through backward(): any wrong gradient shows there too.
 WHOLE = ("test_backward_on_random_expression_graphs",)
@@ -610,3 +613,24 @@ HOSTILE = [
 TWINS.append(
     engine("add_raises", ADD_BACKWARD, "            raise RuntimeError('no')\n", breaks=("test_add",), also=USES_ADD)
 )
+
+
+MODULES = {"engine": ("engine",), "nn": ("engine", "nn"), "train": ("engine", "nn", "train")}
+
+
+def build(sub: Submission, folder: Path, forged: Path) -> None:
+    package = folder / "micrograd"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    base = SOLUTION_PACKAGE if sub.base == "reference" else ASSIGNMENTS_DIR / sub.assignment / "micrograd"
+    sources = {m: (base / f"{m}.py").read_text() for m in MODULES[sub.assignment]}
+    for module, old, new in sub.edits:
+        old = old.replace("{REPO}", str(ROOT)).replace("{FORGED}", str(forged))
+        new = new.replace("{REPO}", str(ROOT)).replace("{FORGED}", str(forged))
+        assert sources[module].count(old) == 1, f"{sub.name}: the edit's text is not in {module}.py exactly once"
+        sources[module] = sources[module].replace(old, new)
+    for module, text in sub.replace:
+        sources[module] = text
+    for module, text in sources.items():
+        if text:  # replaced by "": the file is missing
+            (package / f"{module}.py").write_text(text.replace("{REPO}", str(ROOT)).replace("{FORGED}", str(forged)))
