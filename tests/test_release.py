@@ -27,9 +27,7 @@ def tree_files(root: Path) -> dict[str, bytes]:
 
 def test_make_stub_replaces_each_region_at_its_indentation():
     source = "def f(x):\n    '''Doc.'''\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n"
-    assert make_stub(source) == (
-        "def f(x):\n    '''Doc.'''\n    # YOUR CODE HERE\n    raise NotImplementedError()\n"
-    )
+    assert make_stub(source) == ("def f(x):\n    '''Doc.'''\n    # YOUR CODE HERE\n    raise NotImplementedError()\n")
 
 
 def test_solution_regions_are_named_by_their_function():
