@@ -83,6 +83,11 @@ class GradingPlugin:
             else:
                 modules = [*self.assignment.reference_modules, self.assignment.graded_module]
                 self.part = run_part(self.sandbox, modules, probes, self.limits)
+        except Exception as exc:  # a fault of the grader: every check says so, nothing is scored
+            error = f"the grader failed to run this submission ({type(exc).__name__}: {exc}); tell your instructor"
+            self.part = PartRun(import_error=error)
+            for p in probes:
+                self.part.outcomes[p.id] = Outcome(False, error=error, whole_part=True)
         finally:
             self._done.set()
 

@@ -235,7 +235,10 @@ def _run_process(
                 while current < len(probes) and probes[current].id in run.outcomes:
                     current += 1
                 step_deadline = time.monotonic() + limits.probe_seconds
-        proc.wait(timeout=5)
+        try:  # the pipe is closed: the process has ended, or is about to (or closed it itself)
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
         if not imported and run.import_error is None:
             run.import_error = (
                 f"importing {', '.join('micrograd/' + m + '.py' for m in modules)} ended the process "

@@ -597,6 +597,12 @@ HOSTILE = [
         honest="backward_sets_every_grad_to_zero",
     ),
     hostile(
+        "closes_the_result_pipe_and_loops",
+        prelude="import os as _os\nfor _fd in range(3, 20):\n    try:\n        _os.close(_fd)\n    except OSError:\n"
+        "        pass\nwhile True:\n    pass\n",
+        feedback="ended the process",
+    ),
+    hostile(
         "escapes_through_ctypes_gc_and_tracing",
         prelude="import sys as _sys\n"
         "for _attempt in (lambda: __import__('ctypes'), lambda: __import__('gc').get_objects(),\n"
