@@ -44,6 +44,10 @@ grade-all: venv
 	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || (echo "usage: make grade-all SUBMISSIONS=<folder of student repositories> OUT=<folder> [ASSIGNMENT=<name>]"; exit 2)
 	$(BIN)/python -m autograder grade-all "$(SUBMISSIONS)" --out "$(OUT)" $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
+# The course site: generated pages, released notebooks run on the reference, built offline by Sphinx.
+site: venv system-deps
+	$(BIN)/python -m coursekit.site
+
 bench: venv
 	$(BIN)/python benchmarks/bench_engine.py
 

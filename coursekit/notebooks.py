@@ -173,7 +173,7 @@ def execute(path: Path, skip_exercises: bool = False, timeout: int = 120) -> dic
     """
     import nbclient
     import nbformat
-    from jupyter_client.manager import AsyncKernelManager
+    from traitlets.config import Config
 
     nb = nbformat.read(path, as_version=4)
     skipped = [c for c in nb.cells if skip_exercises and c.cell_type == "code" and is_exercise(c)]
@@ -182,7 +182,8 @@ def execute(path: Path, skip_exercises: bool = False, timeout: int = 120) -> dic
     client = nbclient.NotebookClient(
         nb,
         # CurveZMQ keys for the kernel's sockets: without them ipykernel warns about plain TCP.
-        km=AsyncKernelManager(kernel_name="python3", transport_encryption="auto"),
+        # (Configured, not passed as `km=`: nbclient shuts down only the kernels it made.)
+        config=Config({"KernelManager": {"transport_encryption": "auto"}}),
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
