@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from autograder import classroom
 from autograder.assignments import ASSIGNMENTS
 from autograder.grade import grade
 
@@ -35,8 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     many.add_argument("--out", type=Path, required=True, help="where results, feedback and gradebook.csv go")
     many.add_argument("--assignment", choices=sorted(ASSIGNMENTS), help="default: recognised per repository")
     many.add_argument("--jobs", type=int, default=None, help="worker processes (default: every core)")
+    classroom.add_command(sub)
     args = parser.parse_args(argv)
 
+    if args.command == "classroom-result":
+        return classroom.main(args)
     if args.command == "grade-all":
         from autograder.batch import grade_all
 
