@@ -11,7 +11,9 @@ import shutil
 from pathlib import Path
 
 from autograder.assignments import Assignment
+from coursekit.bundles import write_bundles
 from coursekit.course import (
+    ASSIGNMENTS_DIR,
     AUTOGRADER_DIR,
     PROVIDED_MODULES,
     SOLUTION_PACKAGE,
@@ -110,6 +112,8 @@ def release(assignments_dir: Path, reference_dir: Path | None = None) -> None:
         write_tree(assignments_dir / repo.name, student_files(repo, notebooks[repo.name]))
     if reference_dir is not None:
         write_tree(reference_dir, reference_files())
+    if assignments_dir == ASSIGNMENTS_DIR:
+        write_bundles()  # delivery/: Classroom templates, the grader repository, Gradescope zips
 
 
 REFERENCE_DIR = AUTOGRADER_DIR / "reference"
