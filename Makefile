@@ -14,12 +14,13 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-# Debian packages the kit uses for real: `dot` (graph pictures) and chromium (site check).
+# Debian packages the kit uses for real: `dot` (graph pictures), chromium (site check) and
+# node (act runs the Classroom workflow's reporter stand-in with it).
 system-deps:
-	@if ! command -v dot >/dev/null || ! command -v chromium >/dev/null; then \
+	@if ! command -v dot >/dev/null || ! command -v chromium >/dev/null || ! command -v node >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz chromium >/dev/null; \
-	  else echo "install Debian's graphviz and chromium (sudo apt-get install graphviz chromium)"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz chromium nodejs >/dev/null; \
+	  else echo "install Debian's graphviz, chromium and nodejs (sudo apt-get install graphviz chromium nodejs)"; exit 1; fi; \
 	fi
 
 release: venv

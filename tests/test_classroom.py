@@ -10,6 +10,7 @@ grader's own partial score for an engine with one broken `_backward`.
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -290,6 +291,7 @@ def run_act(delivery, work, engine_source, secrets=True):
 @pytest.fixture(scope="module")
 def act_runs(delivery, tmp_path_factory):
     """One act run per submission, and one without the GRADER_TOKEN secret, side by side."""
+    assert shutil.which("node"), "act runs the reporter stand-in (a node action) with node: `make system-deps`"
     stub = (ASSIGNMENTS_DIR / "engine" / "micrograd" / "engine.py").read_text()
     cases = {name: (make(stub), True) for name, make in SUBMISSIONS.items()}
     cases["no secret"] = (stub, False)
