@@ -1,5 +1,5 @@
 # The two commands of the kit: `make release` and `make test`. Everything else
-# (the venv, Debian's graphviz and chromium) is installed on first use.
+# (the venv, Debian's graphviz, chromium and nodejs) is installed on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
