@@ -7,6 +7,7 @@ page and of a notebook page are kept in build/screenshots/.
 
 import shutil
 import subprocess
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
@@ -16,7 +17,7 @@ import pytest
 
 from coursekit.course import ROOT, STUDENT_REPOS
 from coursekit.release import stub_list
-from coursekit.site import GENERATED, SITE_DIR, build, generate, handout_name, leaks, pages
+from coursekit.site import GENERATED, SITE_DIR, build, generate, grading_page, handout_name, leaks, pages
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = [
@@ -191,6 +192,12 @@ def test_grading_page_lists_every_test_with_its_points(html):
         assert f"{repo.assignment.max_points} points in {len(tests)} tests" in text
         for t in tests:
             assert t["name"] in text
+
+
+def test_grading_page_has_a_placeholder_when_the_catalog_is_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "autograder.catalog", None)  # `import` now raises ImportError
+    page = grading_page()
+    assert page.startswith("<!--") and "`autograder.catalog` is missing" in page
 
 
 def test_screenshots_of_the_home_page_and_a_notebook_page(html):
