@@ -81,8 +81,8 @@ def grader_requirements() -> str:
     pins = pinned_versions()
     lines = [
         "# What the grader needs, pinned as in the course kit's requirements.txt (made by `make release`).",
-        "# torch is the CPU build, from PyTorch's own index: about 200 MB, where PyPI's build pulls in",
-        "# GBs of CUDA packages. Everything else comes from PyPI.",
+        "# torch is the CPU build, from PyTorch's own index: a few hundred MB, where PyPI's Linux build",
+        "# pulls in GBs of CUDA packages. pip finds the rest on PyPI.",
         f"--index-url {TORCH_CPU_INDEX}",
         "--extra-index-url https://pypi.org/simple",
     ]
