@@ -121,38 +121,43 @@ def grader_package(assignments: list[Assignment]) -> dict[str, bytes]:
 
 
 GRADER_README = """\
-# micrograd course: the hidden grader
+# micrograd course: the hidden grader, assignment @NUMBER@ (@NAME@)
 
 The private grader repository of the course's GitHub Classroom assignments,
-made by `make release` in the course kit (`delivery/grader/`): do not edit it
-here, rebuild it. Every student repository's workflow
-(`.github/workflows/classroom.yml`) checks it out with the organisation's
-read-only `GRADER_TOKEN` and runs
-`python -m autograder grade <submission> --assignment <name>`.
+made by `make release` in the course kit (`delivery/grader/@NAME@/`): do not
+edit it here, rebuild it. This tree is the branch `@NAME@`: every student
+repository of that assignment checks it out in its workflow
+(`.github/workflows/classroom.yml`), with the organisation's read-only
+`GRADER_TOKEN`, and runs `python -m autograder grade <submission> --assignment @NAME@`.
 
 What it holds, and why:
 
 - `autograder/`: the grader (`python -m autograder`), with
-  - `tests/`: the hidden tests of every assignment: why this repository is private;
-  - `reference/micrograd/`: the reference modules a graded part runs on
-    (`engine.py` under the `nn` assignment, `engine.py` and `nn.py` under
-    `train`), so that a bug in an earlier assignment costs points only there.
-    Nothing else of the course's solutions is here.
+  - `tests/@NAME@/`: the hidden tests of this assignment (why the repository is private);
+  - `reference/micrograd/`: @REFERENCE@
 - `requirements.txt`: what the grader needs, pinned: torch (the CPU build, from
   PyTorch's index) and pytest. `pip install -r requirements.txt`, Python 3.11.
 
-`reference/micrograd/engine.py` and `nn.py` are the solutions of the `engine`
-and `nn` assignments, and a student who edits their workflow can read this
-repository. Grading an assignment needs only the modules of the assignments
-before it, so push each one only once the assignment it solves has closed:
-`engine.py` when `nn` opens, `nn.py` when `train` opens.
+A student who edits their workflow can read what it checks out, so each branch
+holds only what its assignment needs: push the branch `@NAME@` when the
+assignment opens, not before. The reference modules in it are the solutions of
+earlier assignments, which have closed by then.
 """
 
 
-def grader_repository() -> dict[str, bytes]:
-    """The private grader repository of the Classroom workflows."""
-    files = grader_package(list(ASSIGNMENTS.values()))
-    files["README.md"] = GRADER_README.encode()
+def grader_repository(assignment: Assignment) -> dict[str, bytes]:
+    """The branch `assignment.name` of the private grader repository: that assignment's grader only."""
+    files = grader_package([assignment])
+    modules = assignment.reference_modules
+    reference = (
+        "the reference modules this assignment's graded part runs on ("
+        + ", ".join(f"`{m}.py`" for m in modules)
+        + "), so that a bug in an earlier assignment costs points only there."
+        if modules
+        else "empty: this assignment runs on nothing but the student's own module."
+    )
+    readme = _fill(GRADER_README, {"NAME": assignment.name, "NUMBER": str(assignment.number), "REFERENCE": reference})
+    files["README.md"] = readme.encode()
     files["requirements.txt"] = grader_requirements().encode()
     files[".gitignore"] = b"__pycache__/\n*.pyc\n"
     return files
@@ -199,6 +204,7 @@ jobs:
         uses: @CHECKOUT@
         with:
           repository: ${{ env.GRADER_REPOSITORY }}
+          ref: @NAME@
           token: ${{ secrets.GRADER_TOKEN }}
           path: grader
           persist-credentials: false
@@ -392,7 +398,8 @@ def write_bundles(delivery_dir: Path = DELIVERY_DIR, assignments_dir: Path = ASS
     assignments = sorted(ASSIGNMENTS.values(), key=lambda a: a.number)
     for a in assignments:
         write_files(delivery_dir / "classroom" / a.name, classroom_template(a, assignments_dir))
-    write_files(delivery_dir / "grader", grader_repository())
+    for a in assignments:
+        write_files(delivery_dir / "grader" / a.name, grader_repository(a))
     (delivery_dir / "gradescope").mkdir(parents=True)
     for a in assignments:
         (delivery_dir / "gradescope" / f"{a.name}.zip").write_bytes(reproducible_zip(gradescope_files(a)))

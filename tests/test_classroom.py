@@ -151,6 +151,7 @@ def test_workflow_is_shaped_as_classroom_generates_it(name):
     assert [s.get("uses") for s in job["steps"] if "uses" in s] == [CHECKOUT, CHECKOUT, SETUP_PYTHON, REPORTER]
     grader = steps["Check out the grader"]["with"]
     assert grader["token"] == "${{ secrets.GRADER_TOKEN }}" and grader["repository"] == "${{ env.GRADER_REPOSITORY }}"
+    assert grader["ref"] == name  # the branch holding this assignment's grader only
     assert steps["Set up Python"]["with"] == {
         "python-version": "3.11",
         "cache": "pip",
@@ -184,16 +185,20 @@ def test_no_solution_and_no_hidden_test_reaches_a_template(delivery, repo):
     assert not any(path.startswith("autograder") for path in tree_bytes(root))
 
 
-def test_grader_repository_holds_only_the_reference_modules_graded_parts_run_on(delivery):
-    files = tree_bytes(delivery / "grader")
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_each_grader_branch_holds_only_its_tests_and_the_earlier_reference_modules(delivery, name):
+    # Students can read what their workflow checks out: the branch of an open
+    # assignment must hold no solution of it, only of the assignments before it.
+    files = tree_bytes(delivery / "grader" / name)
     reference = {p for p in files if p.startswith("autograder/reference/micrograd/") and not p.endswith("__init__.py")}
-    needed = {m for a in ASSIGNMENTS.values() for m in a.reference_modules}
+    needed = ASSIGNMENTS[name].reference_modules
     assert reference == {f"autograder/reference/micrograd/{m}.py" for m in needed}
     for m in needed:
         assert files[f"autograder/reference/micrograd/{m}.py"] == (SOLUTION_PACKAGE / f"{m}.py").read_bytes()
     assert solution_leaks(files, reference) == []
     assert {p.split("/")[0] for p in files} == {"autograder", "README.md", "requirements.txt", ".gitignore"}
-    assert all(f"autograder/tests/{name}/__init__.py" in files for name in ASSIGNMENTS)
+    tests = {p.split("/")[2] for p in files if p.startswith("autograder/tests/") and p.count("/") > 2}
+    assert tests == {name}
 
 
 def test_leak_check_of_bundles_finds_a_solution_module_a_line_of_one_and_a_marker():
@@ -207,7 +212,7 @@ def test_leak_check_of_bundles_finds_a_solution_module_a_line_of_one_and_a_marke
 
 
 def test_grader_requirements_pin_torch_for_cpu_and_pytest_from_the_kits_requirements(delivery):
-    lines = (delivery / "grader" / "requirements.txt").read_text().splitlines()
+    lines = (delivery / "grader" / "engine" / "requirements.txt").read_text().splitlines()
     kit = (AUTOGRADER_DIR.parent / "requirements.txt").read_text().splitlines()
     torch = next(line for line in kit if line.startswith("torch=="))
     pytest_pin = next(line for line in kit if line.startswith("pytest=="))
@@ -251,8 +256,8 @@ def run_act(delivery, work, engine_source, secrets=True):
     subprocess.run([*git, "remote", "add", "origin", "https://github.com/student/engine-alice.git"], cwd=student)
     subprocess.run([*git, "add", "-A"], cwd=student, check=True)
     subprocess.run([*git, "commit", "-q", "-m", "My engine"], cwd=student, check=True)
-    grader = repos / GRADER_REPOSITORY
-    for path, data in tree_bytes(delivery / "grader").items():
+    grader = repos / f"{GRADER_REPOSITORY}@engine"  # the branch the engine workflow checks out
+    for path, data in tree_bytes(delivery / "grader" / "engine").items():
         (grader / path).parent.mkdir(parents=True, exist_ok=True)
         (grader / path).write_bytes(data)
 
@@ -339,7 +344,7 @@ def test_reporter_receives_the_graders_partial_score_test_by_test(act_runs):
 def test_workflow_checks_out_the_submission_and_the_grader_with_the_token(act_runs):
     assert act_runs["reference"]["checkouts"].splitlines() == [
         "checkout student/engine-alice into submission with token ''",
-        f"checkout {GRADER_REPOSITORY} into grader with token '{TOKEN}'",
+        f"checkout {GRADER_REPOSITORY}@engine into grader with token '{TOKEN}'",
     ]
 
 
