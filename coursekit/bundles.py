@@ -27,6 +27,7 @@ from packaging.requirements import Requirement
 
 from autograder.assignments import ASSIGNMENTS, Assignment
 from coursekit.course import ASSIGNMENTS_DIR, AUTOGRADER_DIR, ROOT, SOLUTIONS
+from coursekit.trees import write_tree
 from coursekit.validate import MARKERS, solution_lines
 
 DELIVERY_DIR = ROOT / "delivery"
@@ -381,25 +382,15 @@ def solution_leaks(files: dict[str, bytes], allowed: set[str] = frozenset()) -> 
     return found
 
 
-def write_files(root: Path, files: dict[str, bytes]) -> None:
-    """Replace `root` with exactly `files`."""
-    if root.exists():
-        shutil.rmtree(root)
-    for relative in sorted(files):
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(files[relative])
-
-
 def write_bundles(delivery_dir: Path = DELIVERY_DIR, assignments_dir: Path = ASSIGNMENTS_DIR) -> None:
     """Write every bundle under `delivery_dir`, from the released `assignments_dir` and `autograder/`."""
     if delivery_dir.exists():
         shutil.rmtree(delivery_dir)
     assignments = sorted(ASSIGNMENTS.values(), key=lambda a: a.number)
     for a in assignments:
-        write_files(delivery_dir / "classroom" / a.name, classroom_template(a, assignments_dir))
+        write_tree(delivery_dir / "classroom" / a.name, classroom_template(a, assignments_dir))
     for a in assignments:
-        write_files(delivery_dir / "grader" / a.name, grader_repository(a))
+        write_tree(delivery_dir / "grader" / a.name, grader_repository(a))
     (delivery_dir / "gradescope").mkdir(parents=True)
     for a in assignments:
         (delivery_dir / "gradescope" / f"{a.name}.zip").write_bytes(reproducible_zip(gradescope_files(a)))
