@@ -72,23 +72,11 @@ def main() -> None:
 
         subs = tmp / "subs"
         mixed_submissions(subs, args.submissions)
-        start = time.perf_counter()
-        for student in sorted(subs.iterdir()):
-            subprocess.run(
-                ["make", "-s", "grade", f"SUBMISSION={student}", f"RESULTS={tmp / 'seq' / student.name}.json"],
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
-        sequential = time.perf_counter() - start
-        start = time.perf_counter()
-        subprocess.run(
-            ["make", "-s", "grade-all", f"SUBMISSIONS={subs}", f"OUT={tmp / 'batch'}"],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
+        sequential = sum(
+            wall(["make", "-s", "grade", f"SUBMISSION={student}", f"RESULTS={tmp / 'seq' / student.name}.json"])
+            for student in sorted(subs.iterdir())
         )
-        batch = time.perf_counter() - start
+        batch = wall(["make", "-s", "grade-all", f"SUBMISSIONS={subs}", f"OUT={tmp / 'batch'}"])
         n = args.submissions
         print(f"{n} sequential `make grade`: {sequential:.1f} s = {n / sequential * 60:.0f} submissions/min")
         print(f"`make grade-all` ({n}):      {batch:.1f} s = {n / batch * 60:.0f} submissions/min")
