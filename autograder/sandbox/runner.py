@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.fingerprint import submitted_modules
+
 HERE = Path(__file__).resolve().parent
 REFERENCE_PACKAGE = HERE.parent / "reference" / "micrograd"
 CHILD_SOURCE = (HERE / "child.py").read_text() + "\n" + (HERE / "probes.py").read_text() + "\nmain()\n"
@@ -88,11 +90,8 @@ def prepare_sandbox(submission: Path, graded_module: str, reference_modules: tup
     sandbox = Path(tempfile.mkdtemp(prefix="micrograd-sandbox-")).resolve()
     package = sandbox / "micrograd"
     package.mkdir()
-    source = submission / "micrograd"
-    if source.is_dir() and not source.is_symlink():
-        for path in sorted(source.iterdir()):
-            if path.suffix == ".py" and path.is_file() and not path.is_symlink() and path.stat().st_size < 1 << 20:
-                shutil.copyfile(path, package / path.name)
+    for name, data in submitted_modules(submission).items():
+        (package / name).write_bytes(data)
     (package / "__init__.py").write_text("")
     for module in reference_modules:
         shutil.copyfile(REFERENCE_PACKAGE / f"{module}.py", package / f"{module}.py")
