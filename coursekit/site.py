@@ -8,7 +8,7 @@ generated here from the one source of truth, so it cannot drift:
 - `handouts/<n>-<name>.md`: each student README, from `coursekit.release.handout`;
 - `notebooks/*.ipynb`: the released notebooks (as students get them), run on the
   reference with a real kernel, answer and test cells skipped (they stay stubs);
-- `grading.md`: every hidden test and its points, from `autograder.catalog`;
+- `grading.md`: every hidden test and its points, from `autograder.points`;
 - `readme.md`: the kit's README, for instructors;
 - `graphs/neuron.dot`: the home page's computation graph, drawn by `draw_dot`.
 
@@ -122,12 +122,12 @@ def grading_page() -> str:
     """Every hidden test, its points and what it checks, from the graders' own declarations."""
     parts = [NOTE, "# Grading\n"]
     try:
-        from autograder.catalog import test_catalog
+        from autograder.points import hidden_tests
     except ImportError:
         # The graders' catalogue is built elsewhere; the site still builds without it.
         parts.append(
             "```{note}\nThe list of hidden tests is not available in this checkout "
-            "(`autograder.catalog` is missing): it appears here once the graders declare it.\n```\n"
+            "(`autograder.points` is missing): it appears here once the graders declare it.\n```\n"
         )
         return "\n".join(parts)
     parts.append(
@@ -139,7 +139,7 @@ def grading_page() -> str:
     )
     for repo in STUDENT_REPOS:
         a = repo.assignment
-        tests = test_catalog(a.name)
+        tests = hidden_tests(a.name)
         rows = [
             f"| {_cell(t['name'])} | {t['points']} | {_cell(t['description'])} | "
             f"{'after publication' if t.get('hidden') else 'at once'} |"

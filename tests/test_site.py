@@ -184,10 +184,10 @@ def test_handouts_are_the_student_readmes(html):
 
 
 def test_grading_page_lists_every_test_with_its_points(html):
-    catalog = pytest.importorskip("autograder.catalog")
+    points = pytest.importorskip("autograder.points")
     text = (html / "grading.html").read_text()
     for repo in STUDENT_REPOS:
-        tests = catalog.test_catalog(repo.name)
+        tests = points.hidden_tests(repo.name)
         assert sum(t["points"] for t in tests) == repo.assignment.max_points
         assert f"{repo.assignment.max_points} points in {len(tests)} tests" in text
         for t in tests:
@@ -195,9 +195,9 @@ def test_grading_page_lists_every_test_with_its_points(html):
 
 
 def test_grading_page_has_a_placeholder_when_the_catalog_is_missing(monkeypatch):
-    monkeypatch.setitem(sys.modules, "autograder.catalog", None)  # `import` now raises ImportError
+    monkeypatch.setitem(sys.modules, "autograder.points", None)  # `import` now raises ImportError
     page = grading_page()
-    assert page.startswith("<!--") and "`autograder.catalog` is missing" in page
+    assert page.startswith("<!--") and "`autograder.points` is missing" in page
 
 
 def test_screenshots_of_the_home_page_and_a_notebook_page(html):

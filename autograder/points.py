@@ -13,7 +13,7 @@ from autograder.assignments import ASSIGNMENTS
 from autograder.plugin import test_title
 
 
-def test_catalog(assignment_name: str) -> list[dict]:
+def hidden_tests(assignment_name: str) -> list[dict]:
     """Every hidden test of an assignment, in the order pytest runs them."""
     assignment = ASSIGNMENTS[assignment_name]
     entries = []
