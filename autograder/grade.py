@@ -112,13 +112,15 @@ def no_plugin_autoload() -> Iterator[None]:
 def results(
     assignment: Assignment, records: list[TestRecord], plugin: GradingPlugin, extra: dict, seconds: float
 ) -> dict:
+    part = plugin.part
+    import_error = part.import_error if part is not None else None
     tests = [
         {
             "name": f"{assignment.name}: {r.name}",
             "score": float(r.points if r.passed else 0),
             "max_score": float(r.points),
             "status": "passed" if r.passed else "failed",
-            "output": r.output if not r.passed else r.description,
+            "output": r.description if r.passed else _test_output(r, import_error),
             "visibility": "after_published" if r.hidden else "visible",
         }
         for r in records
@@ -126,9 +128,8 @@ def results(
     score = sum(t["score"] for t in tests)
     total = sum(t["max_score"] for t in tests)
     lines = [f"{assignment.title} (assignment {assignment.number}, {assignment.name}): {score:g} / {total:g}"]
-    part = plugin.part
-    if part is not None and part.import_error:
-        lines.append(f"Your code could not run: {part.import_error}")
+    if import_error:
+        lines.append(f"Your code could not run: {import_error}")
     return {
         "score": score,
         "execution_time": round(seconds, 3),
@@ -138,6 +139,13 @@ def results(
         "extra_data": {"assignment": assignment.name, "max_score": total, **extra},
         "tests": tests,
     }
+
+
+def _test_output(record: TestRecord, import_error: str | None) -> str:
+    """A failed test's feedback. Text the sandbox sent at import is never copied into a hidden test."""
+    if record.hidden and import_error:
+        return "Not graded: your code could not be imported (the summary above says why)."
+    return record.output
 
 
 def unknown_assignment_results(reason: str, extra: dict, seconds: float) -> dict:
