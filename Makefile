@@ -1,5 +1,5 @@
 # The two commands of the kit: `make release` and `make test`. Everything else
-# (the venv, Debian's graphviz, chromium and nodejs) is installed on first use.
+# (the venv, Debian's bubblewrap, graphviz, chromium and nodejs) is installed on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
@@ -14,13 +14,16 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-# Debian packages the kit uses for real: `dot` (graph pictures), chromium (site check) and
-# node (act runs the Classroom workflow's reporter stand-in with it).
+# Debian packages the kit uses for real: bubblewrap (the graders' sandbox), `dot` (graph pictures),
+# chromium (site check) and node (act runs the Classroom workflow's reporter stand-in with it).
+SYSTEM_TOOLS := bwrap dot chromium node
+SYSTEM_PACKAGES := bubblewrap graphviz chromium nodejs
 system-deps:
-	@if ! command -v dot >/dev/null || ! command -v chromium >/dev/null || ! command -v node >/dev/null; then \
+	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz chromium nodejs >/dev/null; \
-	  else echo "install Debian's graphviz, chromium and nodejs (sudo apt-get install graphviz chromium nodejs)"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "missing:$$missing; install Debian's $(SYSTEM_PACKAGES) (sudo apt-get install $(SYSTEM_PACKAGES))"; exit 1; fi; \
 	fi
 
 release: venv
@@ -37,13 +40,18 @@ format: venv
 test: venv system-deps lint
 	$(BIN)/python -m pytest
 
+# Grading flags: ISOLATION=namespaces|uid|none forces a level; ALLOW_UNISOLATED=1 grades where the OS
+# gives no isolation (the grade of record refuses otherwise); FORCE=1 regrades unchanged repositories.
+GRADE_FLAGS = $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(ISOLATION),--isolation $(ISOLATION)) \
+	$(if $(ALLOW_UNISOLATED),--allow-unisolated)
+
 grade: venv
 	@test -n "$(SUBMISSION)" || (echo "usage: make grade SUBMISSION=<student repository> RESULTS=<file> [ASSIGNMENT=<name>]"; exit 2)
-	$(BIN)/python -m autograder grade "$(SUBMISSION)" --results "$(or $(RESULTS),results.json)" $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
+	$(BIN)/python -m autograder grade "$(SUBMISSION)" --results "$(or $(RESULTS),results.json)" $(GRADE_FLAGS)
 
 grade-all: venv
-	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || (echo "usage: make grade-all SUBMISSIONS=<folder of student repositories> OUT=<folder> [ASSIGNMENT=<name>]"; exit 2)
-	$(BIN)/python -m autograder grade-all "$(SUBMISSIONS)" --out "$(OUT)" $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
+	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || (echo "usage: make grade-all SUBMISSIONS=<folder of student repositories> OUT=<folder> [ASSIGNMENT=<name>] [FORCE=1]"; exit 2)
+	$(BIN)/python -m autograder grade-all "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE_FLAGS) $(if $(FORCE),--force)
 
 # The course site: generated pages, released notebooks run on the reference, built offline by Sphinx.
 site: venv system-deps
