@@ -1,0 +1,116 @@
+"""A whole term on stand-ins: a roster, and a local git repository per student and assignment.
+
+Each repository is a bare repository under `remotes/` (reached by a file://
+URL, standing in for GitHub): a first commit of the released student
+repository (as Classroom 50 makes it from the template), then the student's
+commits, dated with GIT_COMMITTER_DATE before or after the deadline. The kinds
+of student, by index, repeat through KINDS:
+
+- correct: the reference, a day before the deadline;
+- buggy: a buggy submission of our catalogue (tests/submissions/), on time;
+- late: nothing on time, the reference 1.95 days (2 started days) after the deadline;
+- extension: the reference 1.95 days after the deadline, with a 3-day extension;
+- missing: no repository at all;
+- hostile: an import that ends the grader's process (`os._exit`), on time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from submissions.catalogue import BUGGY, build
+
+from autograder.assignments import ASSIGNMENTS
+from coursekit.course import ASSIGNMENTS_DIR, SOLUTION_PACKAGE
+from coursekit.roster import Student, write_roster
+
+KINDS = ("correct", "buggy", "late", "extension", "missing", "hostile", "correct", "buggy")
+DEADLINES = {"engine": "2026-10-01T23:59:00Z", "nn": "2026-10-15T23:59:00Z", "train": "2026-10-29T23:59:00Z"}
+CLASSROOM = "ml-2026"
+
+
+def students(count: int) -> list[tuple[Student, str]]:
+    """`count` students with their kind; extension students have a 3-day extension in the roster."""
+    out = []
+    for i in range(count):
+        kind = KINDS[i % len(KINDS)]
+        github = f"Student{i:02d}-{kind}"
+        out.append(
+            (
+                Student(
+                    student_id=f"S{1000 + i}",
+                    name=f"Student {i:02d} ({kind})",
+                    email=f"student{i:02d}@uni.example",
+                    github=github,
+                    section=f"Section {'AB'[i % 2]}",
+                    extension="3" if kind == "extension" else "",
+                ),
+                kind,
+            )
+        )
+    return out
+
+
+def _when(deadline: str, days: float) -> str:
+    when = dt.datetime.fromisoformat(deadline.replace("Z", "+00:00")) + dt.timedelta(days=days)
+    return when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _commit(work: Path, message: str, date: str, who: str) -> None:
+    env = {**os.environ, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": date}
+    git = ["git", "-c", f"user.name={who}", "-c", f"user.email={who.lower()}@example.com"]
+    subprocess.run([*git, "add", "-A"], cwd=work, check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", message], cwd=work, check=True, env=env)
+
+
+def student_modules(assignment: str, kind: str, index: int) -> dict[str, str]:
+    """The student's micrograd/*.py for `kind` (a name -> source), built from the reference or the catalogue."""
+    module = ASSIGNMENTS[assignment].graded_module
+    reference = (SOLUTION_PACKAGE / f"{module}.py").read_text()
+    if kind == "buggy":
+        bugs = [b for b in BUGGY if b.assignment == assignment]
+        with tempfile.TemporaryDirectory() as tmp:
+            build(bugs[index % len(bugs)], Path(tmp) / "s", Path(tmp) / "forged")
+            return {module: (Path(tmp) / "s" / "micrograd" / f"{module}.py").read_text()}
+    if kind == "hostile":
+        return {module: "import os\nos._exit(0)\n" + reference}
+    return {module: reference}
+
+
+def make_repository(remote: Path, assignment: str, kind: str, index: int, deadline: str) -> None:
+    """The bare repository `remote` of one student, with commits dated for `kind`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "work"
+        shutil.copytree(ASSIGNMENTS_DIR / assignment, work)
+        subprocess.run(["git", "init", "-q", "-b", "main"], cwd=work, check=True)
+        _commit(work, "Initial commit from the template", _when(deadline, -14), "classroom50-bot")
+        modules = student_modules(assignment, kind, index)
+        if kind == "late":
+            _commit(work, "Started", _when(deadline, -1), "student")  # nothing done on time
+        for name, text in modules.items():
+            (work / "micrograd" / f"{name}.py").write_text(text)
+        days = {"late": 1.95, "extension": 1.95}.get(kind, -1)  # 2 started days late
+        _commit(work, "My work", _when(deadline, days), "student")
+        subprocess.run(["git", "clone", "-q", "--bare", str(work), str(remote)], check=True)
+
+
+def make_term(root: Path, count: int, assignments: tuple[str, ...] = ("engine", "nn", "train")) -> dict:
+    """Roster and remotes for `count` students; returns the roster path, URL pattern and each student's kind."""
+    people = students(count)
+    root.mkdir(parents=True, exist_ok=True)
+    roster = root / "roster.csv"
+    write_roster(roster, [s for s, _ in people])
+    remotes = root / "remotes"
+    remotes.mkdir(exist_ok=True)
+    for assignment in assignments:
+        for index, (s, kind) in enumerate(people):
+            if kind != "missing":
+                remote = remotes / f"{CLASSROOM}-{assignment}-{s.github}.git"
+                make_repository(remote, assignment, kind, index, DEADLINES[assignment])
+    url = f"file://{remotes}/{CLASSROOM}-{{assignment}}-{{github}}.git"
+    return {"roster": roster, "url": url, "kinds": {s.key: kind for s, kind in people}}
