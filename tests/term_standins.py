@@ -114,3 +114,43 @@ def make_term(root: Path, count: int, assignments: tuple[str, ...] = ("engine", 
                 make_repository(remote, assignment, kind, index, DEADLINES[assignment])
     url = f"file://{remotes}/{CLASSROOM}-{{assignment}}-{{github}}.git"
     return {"roster": roster, "url": url, "kinds": {s.key: kind for s, kind in people}}
+
+
+# -- the LMS files, checked against their documented columns ---------------------------------
+
+CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+
+
+def check_canvas_csv(text: str, max_points: float) -> list[str]:
+    """What is wrong with a Canvas gradebook import (Canvas's documented columns and Points Possible row)."""
+    import csv
+    import io
+    import re
+
+    rows = list(csv.reader(io.StringIO(text)))
+    problems = []
+    if rows[0][:5] != CANVAS_IDENTITY:
+        problems.append(f"the first columns are {rows[0][:5]}, not {CANVAS_IDENTITY}")
+    for column in rows[0][5:]:
+        if not re.fullmatch(r".+ \(\d+\)", column):
+            problems.append(f"assignment column {column!r} is not `<name> (<canvas id>)`")
+    if rows[1][0] != "    Points Possible" or float(rows[1][5]) != max_points:
+        problems.append(f"the second row is not `    Points Possible` with {max_points}: {rows[1]}")
+    for row in rows[2:]:
+        if len(row) != len(rows[0]) or not row[2] or float(row[5]) > max_points or float(row[5]) < 0:
+            problems.append(f"bad student row {row}")
+    return problems
+
+
+def check_moodle_csv(text: str, emails: set[str]) -> list[str]:
+    """What is wrong with a Moodle grade import: email, grade, feedback; one row per roster email."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text)))
+    problems = [] if rows[0] == ["email", "grade", "feedback"] else [f"header {rows[0]}"]
+    seen = [r[0] for r in rows[1:]]
+    if sorted(seen) != sorted(emails):
+        problems.append(f"emails {sorted(set(emails) ^ set(seen))} missing or extra")
+    problems += [f"grade {r[1]!r} is not a number" for r in rows[1:] if not r[1].replace(".", "", 1).isdigit()]
+    return problems
