@@ -75,7 +75,7 @@ def student_modules(assignment: str, kind: str, index: int) -> dict[str, str]:
     if kind == "buggy":
         bugs = [b for b in BUGGY if b.assignment == assignment]
         with tempfile.TemporaryDirectory() as tmp:
-            build(bugs[index % len(bugs)], Path(tmp) / "s", Path(tmp) / "forged")
+            build(bugs[(index // 2) % len(bugs)], Path(tmp) / "s", Path(tmp) / "forged")  # a different bug each
             return {module: (Path(tmp) / "s" / "micrograd" / f"{module}.py").read_text()}
     if kind == "hostile":
         return {module: "import os\nos._exit(0)\n" + reference}
@@ -154,3 +154,87 @@ def check_moodle_csv(text: str, emails: set[str]) -> list[str]:
         problems.append(f"emails {sorted(set(emails) ^ set(seen))} missing or extra")
     problems += [f"grade {r[1]!r} is not a number" for r in rows[1:] if not r[1].replace(".", "", 1).isdigit()]
     return problems
+
+
+# -- the rehearsal: collect -> grade-all -> gradebook -> report, per assignment ----------------
+
+RUNNER_ENV = {
+    "CLASSROOM": CLASSROOM,
+    "SUBMISSION_TAG": "submit/2026-10-01T12-00-00Z-0000000",
+    "COMMIT_URL": "https://github.com/course/commit/0000000",
+    "RELEASE_URL": "https://github.com/course/releases/tag/submit",
+    "REVIEW_URL": "https://github.com/course/compare/base...0000000",
+}
+
+
+def _run(command: list[str], cwd: Path) -> str:
+    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def rehearse_assignment(term: dict, work: Path, assignment: str, canvas_id: str, use_make: bool) -> dict:
+    """One assignment's deadline: collect, grade-all, gradebook, report; with `use_make`, through the Makefile."""
+    import json
+    import time
+
+    from autograder.batch import grade_all
+    from coursekit.collect import collect
+    from coursekit.gradebooks import load_rows, write_gradebooks
+    from coursekit.late import LatePolicy
+    from coursekit.report import write_report
+
+    root = Path(__file__).resolve().parent.parent
+    submissions, graded = work / assignment / "repositories", work / assignment / "graded"
+    timings = {}
+    start = time.perf_counter()
+    if use_make:
+        make = ["make", "-s", "-o", ".venv/.installed"]
+        _run([*make, "collect", f"ROSTER={term['roster']}", f"DEADLINE={DEADLINES[assignment]}",
+              f"URL={term['url']}", f"OUT={submissions}", f"ASSIGNMENT={assignment}",
+              "LATE_PENALTY=10", "LATE_CAP=50"], root)  # fmt: skip
+    else:
+        collect(term["roster"], DEADLINES[assignment], term["url"], submissions, assignment, LatePolicy(True, 10, 50))
+    timings["collect"] = time.perf_counter() - start
+    # A repository the instructor cloned by hand for someone who is not on the roster.
+    stranger = submissions / "stranger"
+    if not stranger.exists():
+        first = next(k for k, kind in term["kinds"].items() if kind == "correct")
+        shutil.copytree(submissions / first, stranger, ignore=shutil.ignore_patterns(".git"))
+    start = time.perf_counter()
+    if use_make:
+        _run([*make, "grade-all", f"SUBMISSIONS={submissions}", f"OUT={graded}", f"ASSIGNMENT={assignment}"], root)
+    else:
+        grade_all(submissions, graded, assignment, progress=False)
+    timings["grade-all"] = time.perf_counter() - start
+    start = time.perf_counter()
+    if use_make:
+        common = [
+            f"ROSTER={term['roster']}",
+            f"GRADED={graded}",
+            f"ASSIGNMENT={assignment}",
+            f"SUBMISSIONS={submissions}",
+        ]
+        _run([*make, "gradebook", *common, f"CANVAS_ID={canvas_id}"], root)
+        _run([*make, "report", *common], root)
+    else:
+        rows, _ = write_gradebooks(term["roster"], graded, assignment, submissions, canvas_id)
+        write_report(rows, assignment, graded)
+    timings["gradebook and report"] = time.perf_counter() - start
+    rows, problems = load_rows(term["roster"], graded, assignment, submissions)
+    collection = json.loads((submissions / "collection.json").read_text())
+    return {"rows": rows, "problems": problems, "graded": graded, "timings": timings, "collection": collection}
+
+
+def classroom50_results(graded: Path, collection: dict, assignment: str, keys: list[str]) -> dict[str, dict]:
+    """The Classroom 50 result.json of `keys`' results, made by the grader's own writer."""
+    import json
+
+    from autograder.classroom import classroom50_result
+
+    dates = {c["key"]: c["committed_at"] for c in collection["students"]}
+    env = {**RUNNER_ENV, "ASSIGNMENT": assignment}
+    return {
+        k: classroom50_result(json.loads((graded / "results" / f"{k}.json").read_text()), env, dates[k]) for k in keys
+    }
