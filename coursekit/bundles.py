@@ -378,9 +378,10 @@ def main() -> int:
         results["score"] = 0
     graded_at = utc(datetime.datetime.now().timestamp())
     result = classroom50_result(results, dict(os.environ), committed_at(checkout), graded_at)
-    (checkout / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     summary = job_summary(results)
-    (checkout / "release-body.md").write_text(summary)
+    for name, text in (("result.json", json.dumps(result, indent=2) + "\n"), ("release-body.md", summary)):
+        (checkout / name).unlink(missing_ok=True)  # a student's file (or a symlink out of the checkout) goes
+        (checkout / name).write_text(text)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a") as out:
             out.write(summary)

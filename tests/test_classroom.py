@@ -264,6 +264,16 @@ def test_classroom50_result_of_a_broken_submission_is_the_graders_partial_score(
     assert "## Autograding:" in (classroom50_runs["partial"][3] / "release-body.md").read_text()
 
 
+def test_a_planted_result_json_symlink_is_replaced_not_followed(delivery, tmp_path):
+    checkout = checkout_of("engine", {"engine": STUB_ENGINE}, tmp_path)
+    target = tmp_path / "outside.txt"
+    target.write_text("untouched")
+    (checkout / "result.json").symlink_to(target)
+    code, result, output = run_classroom50(delivery / "classroom50" / "engine", checkout)
+    assert target.read_text() == "untouched" and not (checkout / "result.json").is_symlink()
+    jsonschema.validate(result, SCHEMA)
+
+
 def test_a_crash_of_the_grader_still_leaves_a_valid_result_json_and_exits_1(delivery, tmp_path):
     bundle = tmp_path / "bundle"
     shutil.copytree(delivery / "classroom50" / "engine", bundle)
