@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from autograder import classroom
 from autograder.assignments import ASSIGNMENTS
-from autograder.grade import grade
+from autograder.grade import grade, grader_error_results
+from autograder.sandbox import isolation
 
 
 def summary(results: dict) -> str:
@@ -31,28 +33,83 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--results", type=Path, default=Path("results.json"), help="where to write results JSON")
     one.add_argument("--assignment", choices=sorted(ASSIGNMENTS), help="default: recognised from the files")
     one.add_argument("--quiet", action="store_true", help="no summary on stdout")
-    many = sub.add_parser("grade-all", help="grade every student repository in a folder (resumable)")
+    one.add_argument(
+        "--require-isolation",
+        action="store_true",
+        help="the grade of record: refuse (exit 3) where the OS gives no isolation (Gradescope, the workflows)",
+    )
+    many = sub.add_parser("grade-all", help="grade every student repository in a folder (rerunnable)")
     many.add_argument("submissions", type=Path, help="a folder with one student repository per folder")
     many.add_argument("--out", type=Path, required=True, help="where results, feedback and gradebook.csv go")
-    many.add_argument("--assignment", choices=sorted(ASSIGNMENTS), help="default: recognised per repository")
+    many.add_argument("--assignment", choices=sorted(ASSIGNMENTS), help="default: recognised from the files")
     many.add_argument("--jobs", type=int, default=None, help="worker processes (default: every core)")
+    many.add_argument("--force", action="store_true", help="regrade every repository, changed or not")
+    for cmd in (one, many):
+        cmd.add_argument(
+            "--isolation", choices=isolation.LEVELS, help="default: the strongest this machine gives (see README)"
+        )
+        cmd.add_argument(
+            "--allow-unisolated",
+            action="store_true",
+            help="grade even where the OS gives no isolation (only the in-process audit hook stands)",
+        )
     classroom.add_command(sub)
     args = parser.parse_args(argv)
 
     if args.command == "classroom-result":
         return classroom.main(args)
+    isolation.configure(args.isolation)
     if args.command == "grade-all":
-        from autograder.batch import grade_all
+        from autograder.batch import GradeAllRefused, grade_all
 
-        gradebook = grade_all(args.submissions, args.out, args.assignment, args.jobs)
+        try:
+            gradebook = grade_all(
+                args.submissions,
+                args.out,
+                args.assignment,
+                args.jobs,
+                force=args.force,
+                allow_unisolated=args.allow_unisolated,
+            )
+        except GradeAllRefused as exc:
+            print(f"grade-all: {exc}", file=sys.stderr)
+            return 3
         print(f"gradebook: {gradebook}\nfeedback: {args.out / 'feedback'}")
         return 0
-    results = grade(args.submission, args.assignment)
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(results, indent=2) + "\n")
+    try:
+        results = grade(
+            args.submission,
+            args.assignment,
+            require_isolation=args.require_isolation,
+            allow_unisolated=args.allow_unisolated,
+        )
+    except Exception as exc:  # the grader's own failure: still a results file that says so
+        results = grader_error_results(args.assignment, f"{type(exc).__name__}: {exc}", {}, time.perf_counter())
+        write_results(args.results, results)
+        print(f"the grader failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    write_results(args.results, results)
     if not args.quiet:
         print(summary(results))
+    level = results["extra_data"].get("isolation")
+    if level == "none":
+        print(f"warning: {UNISOLATED_WARNING}", file=sys.stderr)
+    if results["extra_data"].get("grader_error"):
+        print(results["output"], file=sys.stderr)
+        return 3
     return 0
+
+
+UNISOLATED_WARNING = (
+    "this machine gives no OS isolation (no bubblewrap namespaces, not root): the student's code ran "
+    "with only the in-process audit hook, which PEP 578 says is no sandbox. Install bubblewrap (or run "
+    "as root) before grading for the record."
+)
+
+
+def write_results(path: Path, results: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

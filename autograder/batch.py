@@ -1,52 +1,47 @@
-"""`make grade-all`: grade a folder of student repositories on every core, resumably.
+"""`make grade-all`: grade a folder of student repositories on every core, rerunnable, under a watchdog.
 
-Warm workers: each worker process imports pytest and torch once and computes
-the expected answers once, then grades submission after submission; every
-submission still runs in its own fresh sandbox process (sandbox/runner.py),
-so the isolation is the same as `make grade`.
+Warm workers: each worker process imports pytest and torch once, then grades
+submission after submission; every submission still runs in its own fresh
+sandbox (sandbox/runner.py), so the isolation is the same as `make grade`.
 
-Resuming: a student's results file is written (atomically) when, and only
-when, their grading is complete; a rerun skips every student who has one.
-The gradebook and the feedback files are rebuilt from all results files at
-the end, so an interrupted batch loses nothing but the submissions in flight.
+The watchdog: the parent gives each submission a time budget. A worker that
+dies (killed by anything), stops (SIGSTOP) or hangs is killed, that student
+gets a grader-error row that says so, a fresh worker carries on with the
+others, and the gradebook is always written.
+
+Rerunnable: a student's results file is written (atomically) when their
+grading is complete, and records the fingerprint of the files it graded. A
+rerun regrades a repository whose files changed and every grader error, and
+skips the rest (`--force` regrades everything). The gradebook and the feedback
+files are rebuilt from all results files at the end.
 """
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
 import json
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import wait
 from pathlib import Path
 
-from autograder.grade import DEFAULT_LIMITS, grade
+from autograder.assignments import detect_assignment
+from autograder.fingerprint import fingerprint, submitted_modules
+from autograder.grade import DEFAULT_LIMITS, NO_ISOLATION, grade, grader_error_results
+from autograder.sandbox import isolation
 from autograder.sandbox.runner import Limits
 
-_limits = DEFAULT_LIMITS
+WARM_UP_SECONDS = 120.0  # importing torch on a loaded machine
+MARGIN_SECONDS = 60.0  # a submission's budget beyond its sandbox's own limits (torch's expected values, pytest)
 
 
-def _warm_up(limits: Limits) -> None:
-    """Runs once in each worker: the expensive imports, before the first submission."""
-    global _limits
-    _limits = limits
-    from autograder import expected
-
-    expected.torch()
-
-
-def _grade_one(submission: str, assignment: str | None) -> dict:
-    try:
-        return grade(Path(submission), assignment, _limits)
-    except Exception as exc:  # a grader bug must not stop the batch: record it, go on
-        return {
-            "score": 0.0,
-            "execution_time": 0.0,
-            "output": f"The grader failed on this submission ({type(exc).__name__}: {exc}); regrade it after a fix.",
-            "extra_data": {"assignment": assignment, "max_score": 0.0, "grader_error": True},
-            "tests": [],
-        }
+class GradeAllRefused(RuntimeError):
+    """`grade-all` will not run as asked (the message says why and what to do)."""
 
 
 def student_dirs(submissions: Path) -> list[Path]:
@@ -60,6 +55,33 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def common_assignment(students: list[Path]) -> str:
+    """The one assignment the repositories are of; refuses a folder that mixes assignments or holds none."""
+    found = collections.Counter()
+    for student in students:
+        try:
+            found[detect_assignment(student).name] += 1
+        except LookupError:
+            continue  # nothing gradable: it is graded as the others are, and scores 0
+    if len(found) != 1:
+        seen = ", ".join(f"{name}: {n}" for name, n in sorted(found.items())) or "none"
+        raise GradeAllRefused(
+            f"cannot tell which assignment to grade (repositories by assignment: {seen}): pass --assignment"
+        )
+    return next(iter(found))
+
+
+def _unchanged(results_file: Path, assignment: str, files_print: str) -> bool:
+    """Whether an earlier, complete grading of these same files as this assignment stands."""
+    try:
+        previous = json.loads(results_file.read_text())
+        extra = previous["extra_data"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    same_files = extra.get("fingerprint") == files_print and extra.get("assignment") == assignment
+    return same_files and not extra.get("grader_error")
+
+
 def grade_all(
     submissions: Path,
     out: Path,
@@ -67,30 +89,157 @@ def grade_all(
     jobs: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: bool = True,
+    force: bool = False,
+    allow_unisolated: bool = False,
+    watchdog_seconds: float | None = None,
 ) -> Path:
     """Grade every student repository under `submissions` into `out`; return the gradebook's path."""
+    wall = isolation.current()
+    if wall.level == "none" and not allow_unisolated:
+        raise GradeAllRefused(NO_ISOLATION)
     results_dir = out / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
     students = student_dirs(submissions)
-    todo = [s for s in students if not (results_dir / f"{s.name}.json").exists()]
+    name = assignment or common_assignment(students)
+    todo = [
+        s
+        for s in students
+        if force or not _unchanged(results_dir / f"{s.name}.json", name, fingerprint(submitted_modules(s)))
+    ]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    budget = watchdog_seconds or limits.part_seconds + MARGIN_SECONDS
+    errors = 0
     if todo:
         bar = _progress_bar(len(students), len(students) - len(todo), progress)
-        context = multiprocessing.get_context("spawn")  # fresh interpreters: no state forked from here
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_warm_up, initargs=(limits,)) as pool:
-            futures = {pool.submit(_grade_one, str(s), assignment): s for s in todo}
-            try:
-                for future in as_completed(futures):
-                    student = futures[future]
-                    write_atomically(results_dir / f"{student.name}.json", json.dumps(future.result(), indent=2) + "\n")
-                    bar.update(1)
-            except KeyboardInterrupt:
-                for future in futures:
-                    future.cancel()
-                raise
-            finally:
-                bar.close()
-    return write_reports(out, [s.name for s in students])
+        try:
+            for student, results in _Pool(jobs, limits, wall.level, budget).run([(s, name) for s in todo]):
+                errors += bool(results.get("extra_data", {}).get("grader_error"))
+                write_atomically(results_dir / f"{student.name}.json", json.dumps(results, indent=2) + "\n")
+                bar.update(1)
+        finally:
+            bar.close()
+    gradebook = write_reports(out, [s.name for s in students])
+    print(f"graded {len(todo)}, unchanged {len(students) - len(todo)}, errors {errors}")
+    return gradebook
+
+
+# -- the workers and their watchdog ------------------------------------------------------------
+
+
+def _worker_main(conn: multiprocessing.connection.Connection, limits: Limits, level: str | None) -> None:
+    """A warm worker: the expensive imports once, then one submission at a time until told to stop."""
+    from autograder import expected
+
+    isolation.configure(level)
+    expected.torch()
+    wall = isolation.current()
+    conn.send(("ready", wall.uid))
+    while True:
+        job = conn.recv()
+        if job is None:
+            return
+        submission, name = job
+        try:
+            results = grade(Path(submission), name, limits)
+        except Exception as exc:  # a grader bug must not stop the batch: record it, go on
+            results = grader_error_results(name, f"{type(exc).__name__}: {exc}", {}, time.perf_counter())
+        conn.send(("done", results))
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.Process
+    conn: multiprocessing.connection.Connection
+    uid: int | None = None
+    ready: bool = False
+    job: tuple[Path, str] | None = None
+    since: float = 0.0
+
+
+class _Pool:
+    """`jobs` warm workers; each submission gets `budget` seconds, or its worker is replaced."""
+
+    def __init__(self, jobs: int, limits: Limits, level: str | None, budget: float) -> None:
+        self.jobs, self.limits, self.level, self.budget = jobs, limits, level, budget
+        self.context = multiprocessing.get_context("spawn")  # fresh interpreters: no state forked from here
+
+    def _start(self) -> _Worker:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=_worker_main, args=(child, self.limits, self.level), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent, since=time.monotonic())
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        """Kill a worker (and whatever its sandbox left) and start a fresh one."""
+        try:
+            os.kill(worker.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        worker.process.join()
+        worker.conn.close()
+        if worker.uid is not None:
+            isolation.kill_uid(worker.uid)
+            isolation.remove_files_of(worker.uid)
+        return self._start()
+
+    def run(self, jobs: list[tuple[Path, str]]):  # noqa: ANN201 - yields (student, results)
+        queue = collections.deque(jobs)
+        workers = [self._start() for _ in range(min(self.jobs, len(jobs)))]
+        try:
+            while queue or any(w.job for w in workers):
+                for w in workers:
+                    if w.ready and w.job is None and queue:
+                        w.job, w.since = queue.popleft(), time.monotonic()
+                        w.conn.send((str(w.job[0]), w.job[1]))
+                wait([w.conn for w in workers] + [w.process.sentinel for w in workers], timeout=0.5)
+                for i, w in enumerate(workers):
+                    outcome = self._check(w)
+                    if outcome is None:
+                        continue
+                    failed, payload = outcome  # results, or why the worker failed
+                    if w.job is not None:
+                        student, name = w.job
+                        yield student, self._error(name, payload) if failed else payload
+                    if failed:
+                        workers[i] = self._replace(w)
+                    else:
+                        w.job = None
+        finally:
+            for w in workers:
+                try:
+                    w.conn.send(None)
+                except OSError:
+                    pass
+            for w in workers:
+                w.process.join(timeout=5)
+                if w.process.is_alive():
+                    w.process.kill()
+                    w.process.join()
+
+    def _check(self, w: _Worker) -> tuple[bool, object] | None:
+        """None while all is well; (False, results) for a finished job; (True, why) for a broken worker."""
+        try:
+            if w.conn.poll():
+                kind, payload = w.conn.recv()
+                if kind == "ready":
+                    w.ready, w.uid = True, payload
+                    return None
+                return False, payload
+        except (EOFError, OSError, ValueError):
+            pass  # a dead worker's pipe: told below
+        limit = self.budget if w.ready else WARM_UP_SECONDS
+        if not w.process.is_alive():
+            code = w.process.exitcode
+            how = f"was killed by signal {-code}" if code and code < 0 else f"exited with status {code}"
+            return True, f"the grading process {how} while grading this submission"
+        if time.monotonic() - w.since > limit:
+            return True, f"the grading process stopped answering (killed after {limit:.0f} s)"
+        return None
+
+    @staticmethod
+    def _error(name: str, message: str) -> dict:
+        return grader_error_results(name, message + "; it will be regraded on the next run", {}, time.perf_counter())
 
 
 def _progress_bar(total: int, done: int, enabled: bool):  # noqa: ANN202 - a tqdm bar
@@ -109,7 +258,7 @@ def write_reports(out: Path, students: list[str]) -> Path:
                 columns.append(t["name"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "assignment", "total", "max", *columns])
+    writer.writerow(["student", "assignment", "total", "max", "isolation", "grader_error", *columns])
     for student, r in results.items():
         scores = {t["name"]: t["score"] for t in r["tests"]}
         extra = r.get("extra_data", {})
@@ -119,6 +268,8 @@ def write_reports(out: Path, students: list[str]) -> Path:
                 extra.get("assignment") or "",
                 f"{r['score']:g}",
                 f"{extra.get('max_score', 0):g}",
+                extra.get("isolation") or "",
+                "yes" if extra.get("grader_error") else "",
                 *(f"{scores[c]:g}" if c in scores else "" for c in columns),
             ]
         )
@@ -134,8 +285,9 @@ def write_reports(out: Path, students: list[str]) -> Path:
 def feedback_text(student: str, results: dict) -> str:
     """What passed, what failed and why, for one student."""
     extra = results.get("extra_data", {})
-    lines = [f"# Feedback for {student}", "", results["output"], ""]
-    lines.append(f"Score: {results['score']:g} / {extra.get('max_score', 0):g}")
+    lines = [f"# Feedback for {student}", "", results["output"]]
+    if not results["tests"]:  # the output's first line gives the score when there are tests
+        lines += ["", f"Score: {results['score']:g} / {extra.get('max_score', 0):g}"]
     failed = [t for t in results["tests"] if t["status"] != "passed"]
     passed = [t for t in results["tests"] if t["status"] == "passed"]
     if failed:

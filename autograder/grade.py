@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from autograder.assignments import ASSIGNMENTS, Assignment, detect_assignment
+from autograder.fingerprint import fingerprint, submitted_modules
 from autograder.plugin import GradingPlugin, TestRecord
+from autograder.sandbox import isolation
 from autograder.sandbox.runner import Limits, missing_module_error, prepare_sandbox
 
 TESTS_ROOT = Path(__file__).resolve().parent / "tests"
@@ -26,14 +28,33 @@ TESTS_ROOT = Path(__file__).resolve().parent / "tests"
 DEFAULT_LIMITS = Limits()
 
 
-def grade(submission: Path, assignment_name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> dict:
-    """Grade `submission`; return Gradescope-format results (never raises on bad submissions)."""
+def grade(
+    submission: Path,
+    assignment_name: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    require_isolation: bool = False,
+    allow_unisolated: bool = False,
+) -> dict:
+    """Grade `submission`; return Gradescope-format results (never raises on bad submissions).
+
+    `require_isolation` is for the grade of record: with no OS isolation on this
+    machine (level "none") nothing is graded, unless `allow_unisolated`.
+    """
     start = time.perf_counter()
     submission = Path(submission)
+    files = submitted_modules(submission) if submission.is_dir() else {}
+    extra = {"fingerprint": fingerprint(files)}
+    try:
+        wall = isolation.current()
+    except isolation.IsolationUnavailable as exc:
+        return grader_error_results(assignment_name, f"the isolation asked for cannot run here: {exc}", extra, start)
+    extra["isolation"] = wall.level
+    if wall.level == "none" and require_isolation and not allow_unisolated:
+        return grader_error_results(assignment_name, NO_ISOLATION, extra, start)
     try:
         assignment = ASSIGNMENTS[assignment_name] if assignment_name else detect_assignment(submission)
     except LookupError as exc:
-        return unknown_assignment_results(str(exc), time.perf_counter() - start)
+        return unknown_assignment_results(str(exc), extra, time.perf_counter() - start)
 
     sandbox = None
     missing = None
@@ -64,7 +85,14 @@ def grade(submission: Path, assignment_name: str | None = None, limits: Limits =
     finally:
         if sandbox is not None:
             shutil.rmtree(sandbox, ignore_errors=True)
-    return results(assignment, list(plugin.records.values()), plugin, time.perf_counter() - start)
+    return results(assignment, list(plugin.records.values()), plugin, extra, time.perf_counter() - start)
+
+
+NO_ISOLATION = (
+    "no OS isolation is available on this machine (no bubblewrap namespaces, not root for a "
+    "sandbox uid), and this is the grade of record: install bubblewrap or run as root, or pass "
+    "--allow-unisolated to grade with only the in-process audit hook"
+)
 
 
 @contextmanager
@@ -81,14 +109,18 @@ def no_plugin_autoload() -> Iterator[None]:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
 
 
-def results(assignment: Assignment, records: list[TestRecord], plugin: GradingPlugin, seconds: float) -> dict:
+def results(
+    assignment: Assignment, records: list[TestRecord], plugin: GradingPlugin, extra: dict, seconds: float
+) -> dict:
+    part = plugin.part
+    import_error = part.import_error if part is not None else None
     tests = [
         {
             "name": f"{assignment.name}: {r.name}",
             "score": float(r.points if r.passed else 0),
             "max_score": float(r.points),
             "status": "passed" if r.passed else "failed",
-            "output": r.output if not r.passed else r.description,
+            "output": r.description if r.passed else _test_output(r, import_error),
             "visibility": "after_published" if r.hidden else "visible",
         }
         for r in records
@@ -96,27 +128,52 @@ def results(assignment: Assignment, records: list[TestRecord], plugin: GradingPl
     score = sum(t["score"] for t in tests)
     total = sum(t["max_score"] for t in tests)
     lines = [f"{assignment.title} (assignment {assignment.number}, {assignment.name}): {score:g} / {total:g}"]
-    part = plugin.part
-    if part is not None and part.import_error:
-        lines.append(f"Your code could not run: {part.import_error}")
+    if import_error:
+        lines.append(f"Your code could not run: {import_error}")
     return {
         "score": score,
         "execution_time": round(seconds, 3),
         "output": "\n".join(lines),
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {"assignment": assignment.name, "max_score": total},
+        "extra_data": {"assignment": assignment.name, "max_score": total, **extra},
         "tests": tests,
     }
 
 
-def unknown_assignment_results(reason: str, seconds: float) -> dict:
+def _test_output(record: TestRecord, import_error: str | None) -> str:
+    """A failed test's feedback. Text the sandbox sent at import is never copied into a hidden test."""
+    if record.hidden and import_error:
+        return "Not graded: your code could not be imported (the summary above says why)."
+    return record.output
+
+
+def unknown_assignment_results(reason: str, extra: dict, seconds: float) -> dict:
     return {
         "score": 0.0,
         "execution_time": round(seconds, 3),
         "output": f"Nothing was graded: {reason}",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {"assignment": None, "max_score": 0.0},
+        "extra_data": {"assignment": None, "max_score": 0.0, **extra},
+        "tests": [],
+    }
+
+
+def grader_error_results(assignment_name: str | None, reason: str, extra: dict, start: float) -> dict:
+    """Results that say the grader (not the student's code) could not grade: always regraded later."""
+    assignment = ASSIGNMENTS.get(assignment_name or "")
+    return {
+        "score": 0.0,
+        "execution_time": round(time.perf_counter() - start, 3),
+        "output": f"The grader could not grade this submission: {reason}. This is not a problem with your code.",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {
+            "assignment": assignment_name,
+            "max_score": float(assignment.max_points) if assignment else 0.0,
+            "grader_error": True,
+            **extra,
+        },
         "tests": [],
     }

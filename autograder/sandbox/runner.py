@@ -1,11 +1,18 @@
-"""Run probes on a student's code in a separate, limited process (grader side).
+"""Run probes on a student's code in a sandboxed process (grader side).
 
 The student's files are copied into a fresh temporary folder (only
 `micrograd/*.py`, regular files), beside the reference modules the graded part
-runs on. A fresh `python -I -S -B` runs child.py there, with limits on time
-(per probe and per part), memory and output. Its answers come back as JSON
-lines on a pipe; nothing it prints or writes reaches the results, which the
-grader writes after the process has ended.
+runs on. A fresh interpreter runs child.py there, inside the operating
+system's wall (`isolation.py`: namespaces, or a dedicated uid), with limits on
+time, memory, processes and output.
+
+The grader sends one probe at a time, each tagged with a fresh random nonce,
+and waits for the answer that carries that nonce: a probe's inputs reach the
+student's code only when it runs, forged or stray lines count for nothing,
+and each probe's deadline is fixed when it is sent (lines that are not its
+answer do not extend it). Nothing the process prints or writes reaches the
+results: the grader judges the plain numbers that come back, in its own
+process, and writes results after every sandboxed process is dead.
 
 When the process hangs or dies during a probe, that probe fails with a clear
 message, the other probes of the same test are skipped, and a new process
@@ -16,22 +23,37 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import select
 import shutil
 import signal
 import subprocess
-import sys
-import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.fingerprint import submitted_modules
+from autograder.sandbox import isolation
 
 HERE = Path(__file__).resolve().parent
 REFERENCE_PACKAGE = HERE.parent / "reference" / "micrograd"
-CHILD_SOURCE = (HERE / "child.py").read_text() + "\n" + (HERE / "probes.py").read_text() + "\nmain()\n"
+MAX_ERROR = 300  # characters of a sandbox error kept for the feedback
+MAX_LINE = 4 << 20  # an answer line longer than this is not an answer
+
+
+def bootstrap_source() -> str:
+    """The `-c` program: child.py and probes.py, run in a private namespace (see child.py)."""
+    child = (HERE / "child.py").read_text()
+    probes = (HERE / "probes.py").read_text()
+    return (
+        "def _boot(child, probes):\n"
+        "    import builtins\n"
+        "    namespace = {'__builtins__': dict(vars(builtins)), '__name__': 'grader_child'}\n"
+        "    exec(compile(child, '<grader child>', 'exec'), namespace)\n"
+        "    namespace['main'](probes)\n"
+        f"_boot({child!r}, {probes!r})\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,8 @@ class Limits:
     memory_bytes: int = 1 << 30
     output_bytes: int = 1 << 20  # what the student's code may print
     answer_bytes: int = 8 << 20  # what the process may send back
+    processes: int = 64  # with a uid of its own: every process and thread of the sandbox
+    audit_hook: bool = True  # the in-process second wall (off only in the kit's tests of the OS wall)
 
 
 @dataclass(frozen=True)
@@ -74,13 +98,6 @@ class PartRun:
     import_error: str | None = None
 
 
-def stdlib_dirs() -> list[str]:
-    paths = sysconfig.get_paths()
-    dirs = {paths["stdlib"], paths["platstdlib"]}
-    dirs |= {p for p in sys.path if p.endswith("lib-dynload") or p.endswith(".zip")}
-    return sorted(os.path.realpath(d) for d in dirs)
-
-
 def prepare_sandbox(submission: Path, graded_module: str, reference_modules: tuple[str, ...]) -> Path:
     """A temporary folder holding `micrograd/`: the student's modules and the reference ones.
 
@@ -95,7 +112,6 @@ def prepare_sandbox(submission: Path, graded_module: str, reference_modules: tup
     (package / "__init__.py").write_text("")
     for module in reference_modules:
         shutil.copyfile(REFERENCE_PACKAGE / f"{module}.py", package / f"{module}.py")
-    os.chmod(sandbox, 0o755)
     return sandbox
 
 
@@ -111,8 +127,10 @@ def run_part(
     probes: list[Probe],
     limits: Limits | None = None,
 ) -> PartRun:
-    """Run `probes` with `modules` imported from the sandbox; restart after a crash or hang."""
+    """Run `probes`, in order, with `modules` imported from the sandbox; restart after a crash or hang."""
     limits = limits or Limits()
+    wall = isolation.current()
+    wall.prepare(sandbox)
     run = PartRun()
     deadline = time.monotonic() + limits.part_seconds
     pending = list(probes)
@@ -121,7 +139,7 @@ def run_part(
             for p in pending:
                 run.outcomes[p.id] = Outcome(False, error="not run: the time budget of this part ran out")
             break
-        failed_test = _run_process(sandbox, modules, pending, limits, deadline, run)
+        failed_test = _run_process(wall, sandbox, modules, pending, limits, deadline, run)
         if run.import_error is not None:
             for p in pending:
                 run.outcomes.setdefault(p.id, Outcome(False, error=run.import_error, whole_part=True))
@@ -142,7 +160,46 @@ def run_part(
     return run
 
 
+class _Channel:
+    """The answer pipe: JSON lines, read with deadlines, never trusted beyond their nonce."""
+
+    def __init__(self, fd: int, proc: subprocess.Popen, limits: Limits) -> None:
+        self.fd, self.proc, self.limits = fd, proc, limits
+        self.buffer = b""
+        self.received = 0
+        self.closed = False
+        self.overflow = False
+
+    def wait_for(self, accept: object, deadline: float) -> dict | None:
+        """The first message `accept(message)` takes before `deadline`; None on timeout, end or overflow."""
+        while True:
+            while b"\n" in self.buffer:
+                line, self.buffer = self.buffer.split(b"\n", 1)
+                message = _parse(line)
+                if message is not None and accept(message):
+                    return message
+            if self.closed or self.overflow:
+                return None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([self.fd], [], [], min(remaining, 0.05))
+            if not ready:
+                if self.proc.poll() is not None and not select.select([self.fd], [], [], 0)[0]:
+                    self.closed = True  # ended, and nothing more to read
+                continue
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                self.closed = True
+                continue
+            self.received += len(chunk)
+            self.buffer += chunk
+            if self.received > self.limits.answer_bytes or len(self.buffer) > MAX_LINE:
+                self.overflow = True
+
+
 def _run_process(
+    wall: isolation.Isolation,
     sandbox: Path,
     modules: list[str],
     probes: list[Probe],
@@ -151,125 +208,128 @@ def _run_process(
     run: PartRun,
 ) -> str | None:
     """One sandboxed process over `probes`. Return the test it crashed in, if it did."""
-    read_fd, write_fd = os.pipe()
-    output = tempfile.TemporaryFile()
+    answers_r, answers_w = os.pipe()
+    requests_r, requests_w = os.pipe()
+    output = tempfile.TemporaryFile()  # what the student's code prints: a capped sink, never read
     job = {
-        "sandbox": str(sandbox),
-        "stdlib_dirs": stdlib_dirs(),
+        "sandbox": wall.sandbox_dir(sandbox),
+        "stdlib_dirs": isolation.stdlib_dirs(),
         "modules": modules,
-        "result_fd": write_fd,
+        "answer_fd": answers_w,
+        "audit": limits.audit_hook,
+        "processes": limits.processes if wall.uid is not None else None,
         "limits": {
             "memory_bytes": limits.memory_bytes,
             "cpu_seconds": int(limits.part_seconds) + 5,
             "output_bytes": limits.output_bytes,
         },
-        "probes": [{"id": p.id, "kind": p.kind, "spec": p.spec} for p in probes],
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-I", "-S", "-B", "-c", CHILD_SOURCE],
-        stdin=subprocess.PIPE,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        cwd=sandbox,
-        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},  # no secrets, no PYTHON* settings
-        pass_fds=(write_fd,),
-        start_new_session=True,  # its own process group, killed as a whole
-    )
-    os.close(write_fd)
-    by_id = {p.id: p for p in probes}
-    current = 0  # index of the probe being computed
-    received = 0
-    buffer = b""
-    imported = False
-    crashed_test = None
     try:
-        proc.stdin.write(json.dumps(job).encode())
-        proc.stdin.close()
-    except BrokenPipeError:
-        pass
-    step_deadline = time.monotonic() + limits.import_seconds
+        proc = subprocess.Popen(
+            wall.command(sandbox, ["-I", "-S", "-B", "-c", bootstrap_source()]),
+            stdin=requests_r,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=wall.cwd(sandbox),
+            env=dict(isolation.ENV),  # no secrets, no PYTHON* settings
+            pass_fds=(answers_w,),
+            start_new_session=True,  # its own process group, killed as a whole
+        )
+    finally:
+        os.close(answers_w)
+        os.close(requests_r)
+    channel = _Channel(answers_r, proc, limits)
+    where = ", ".join(f"micrograd/{m}.py" for m in modules)
     try:
-        while True:
-            timeout = min(step_deadline, part_deadline) - time.monotonic()
-            if timeout <= 0:
-                where = _describe_position(imported, probes, current, modules)
-                if not imported:
-                    run.import_error = f"importing {where} did not finish within {limits.import_seconds:.0f} s"
-                else:
-                    run.outcomes[probes[current].id] = Outcome(
-                        False, error=f"timed out: no answer within {limits.probe_seconds:.0f} s"
-                    )
-                    crashed_test = probes[current].test
-                return crashed_test
-            ready, _, _ = select.select([read_fd], [], [], timeout)
-            if not ready:
-                continue
-            chunk = os.read(read_fd, 1 << 16)
-            if not chunk:  # the process ended
-                break
-            received += len(chunk)
-            if received > limits.answer_bytes:
-                run.outcomes[probes[current].id] = Outcome(False, error="the sandbox sent back too much data")
-                return probes[current].test
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                message = _parse(line)
-                if message is None:
-                    continue
-                if message.get("event") == "imported":
-                    imported = True
-                elif message.get("event") == "import_error":
-                    run.import_error = f"importing micrograd/{message.get('module')}.py failed: {message.get('error')}"
-                    return None
-                elif message.get("id") in by_id and message["id"] not in run.outcomes:
-                    run.outcomes[message["id"]] = (
-                        Outcome(True, value=message.get("value"))
-                        if message.get("ok") is True
-                        else Outcome(False, error=str(message.get("error"))[:600])
-                    )
-                while current < len(probes) and probes[current].id in run.outcomes:
-                    current += 1
-                step_deadline = time.monotonic() + limits.probe_seconds
-        try:  # the pipe is closed: the process has ended, or is about to (or closed it itself)
-            proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-        if not imported and run.import_error is None:
-            run.import_error = (
-                f"importing {', '.join('micrograd/' + m + '.py' for m in modules)} ended the process "
-                f"(exit status {proc.returncode}) before any test could run"
+        _send(requests_w, job)
+        message = channel.wait_for(
+            lambda m: m.get("event") in ("imported", "import_error"),
+            min(time.monotonic() + limits.import_seconds, part_deadline),
+        )
+        if message is None:
+            if channel.closed:
+                _kill(proc, wall)
+                run.import_error = (
+                    f"importing {where} ended the process (exit status {proc.returncode}) before any test could run"
+                )
+            elif channel.overflow:
+                run.import_error = f"importing {where} sent back too much data"
+            else:
+                run.import_error = f"importing {where} did not finish within {limits.import_seconds:.0f} s"
+            return None
+        if message["event"] == "import_error":
+            run.import_error = _cap(
+                f"importing micrograd/{_text(message.get('module'))}.py failed: {_text(message.get('error'))}"
             )
             return None
-        if current < len(probes):
-            run.outcomes[probes[current].id] = Outcome(
-                False, error=f"the process ended (exit status {proc.returncode}) during this check"
+        for p in probes:
+            nonce = secrets.token_hex(16)
+            if not _send(requests_w, {"n": nonce, "kind": p.kind, "spec": p.spec}):
+                run.outcomes[p.id] = _ended(proc, wall)
+                return p.test
+            answer = channel.wait_for(
+                lambda m, nonce=nonce: m.get("n") == nonce, min(time.monotonic() + limits.probe_seconds, part_deadline)
             )
-            return probes[current].test
+            if answer is None:
+                if channel.overflow:
+                    run.outcomes[p.id] = Outcome(False, error="the sandbox sent back too much data")
+                elif channel.closed:
+                    run.outcomes[p.id] = _ended(proc, wall)
+                else:
+                    run.outcomes[p.id] = Outcome(False, error=f"timed out: no answer within {limits.probe_seconds:g} s")
+                return p.test
+            if answer.get("ok") is True and "value" in answer:
+                run.outcomes[p.id] = Outcome(True, value=answer["value"])
+            else:
+                run.outcomes[p.id] = Outcome(False, error=_cap(_text(answer.get("error"))))
         return None
     finally:
-        os.close(read_fd)
-        _kill(proc)
-        output.close()  # what the student's code printed: a capped sink, never part of the results
+        os.close(requests_w)
+        os.close(answers_r)
+        _kill(proc, wall)
+        output.close()
 
 
-def _describe_position(imported: bool, probes: list[Probe], current: int, modules: list[str]) -> str:
-    if not imported:
-        return ", ".join(f"micrograd/{m}.py" for m in modules)
-    return probes[current].id
+def _send(fd: int, message: dict) -> bool:
+    """Write one request line; False when the process is gone (or stopped reading)."""
+    data = (json.dumps(message) + "\n").encode()
+    try:
+        while data:
+            _, ready, _ = select.select([], [fd], [], 5.0)
+            if not ready:
+                return False
+            data = data[os.write(fd, data[: 1 << 16]) :]
+    except (BrokenPipeError, OSError):
+        return False
+    return True
+
+
+def _ended(proc: subprocess.Popen, wall: isolation.Isolation) -> Outcome:
+    _kill(proc, wall)
+    return Outcome(False, error=f"the process ended (exit status {proc.returncode}) during this check")
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _cap(text: str) -> str:
+    return text if len(text) <= MAX_ERROR else text[:MAX_ERROR] + "..."
 
 
 def _parse(line: bytes) -> dict | None:
     try:
         message = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return message if isinstance(message, dict) else None
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _kill(proc: subprocess.Popen, wall: isolation.Isolation) -> None:
+    """Kill the sandbox and everything it started (the PID namespace, the uid, the process group)."""
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)  # bwrap's PID namespace dies with it (--die-with-parent)
     except (ProcessLookupError, PermissionError):
         pass
     proc.wait()
+    wall.cleanup()

@@ -1,0 +1,368 @@
+"""The operating system's wall around student code: which level this machine gives, and how.
+
+Three levels, strongest first; the grader uses the strongest the machine has
+(`detect()`), and every results file says which one ran (`extra_data.isolation`):
+
+- ``namespaces``: bubblewrap (`bwrap`) starts the sandbox in new mount, PID,
+  network, IPC, UTS and cgroup namespaces (and a user namespace when the grader
+  is not root), with `--die-with-parent`, in a new session. The sandbox sees a
+  read-only view of only `/usr` (shared libraries), the interpreter and its
+  standard library (site-packages masked), and the copied student files; its
+  own `/proc`, `/dev` and a private `/tmp`. No network, no grader files, no
+  environment. Its PID namespace dies with it, so nothing it started survives.
+  As root, bwrap creates the namespaces and `setpriv` then drops to a
+  dedicated unprivileged uid (one per concurrent grader process) with no
+  capabilities and `no_new_privs`, so the student's code is not root outside
+  the namespaces either.
+- ``uid``: root without namespaces (a Docker container such as Gradescope's,
+  whose seccomp profile refuses them): `setpriv` drops to a dedicated uid. The
+  grader refuses this level while its own files are readable by other users;
+  after every sandboxed process, every process of that uid is killed and
+  every file it owns in the world-writable folders is deleted.
+- ``none``: neither (not root, and no user namespaces): a process group and
+  the in-process audit hook (PEP 578: not a sandbox). `make grade` warns; the
+  grade-of-record paths refuse it unless the instructor passes
+  `--allow-unisolated`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import os
+import shutil
+import signal
+import site
+import stat
+import subprocess
+import sys
+import sysconfig
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+LEVELS = ("namespaces", "uid", "none")
+# Dedicated uids for sandboxes when the grader is root: one per concurrent grader process.
+UID_BASE = 62000
+UID_SLOTS = 64
+LOCK_DIR = Path("/run/micrograd-sandbox")  # root-only: sandboxed code cannot hold or fake a slot
+WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock")
+SANDBOX_MOUNT = "/sandbox"  # where the student's files appear inside a namespaces sandbox
+TMP_BYTES = 64 << 20  # the private /tmp of a namespaces sandbox
+ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+class IsolationUnavailable(RuntimeError):
+    """The level asked for cannot run on this machine (the message says why)."""
+
+
+def interpreter() -> str:
+    """The real interpreter behind this one (a venv's python is a link to it): the sandbox runs it with -I -S."""
+    return os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+
+
+def stdlib_dirs() -> list[str]:
+    """The standard library's folders: all a sandboxed interpreter may read besides the student's files."""
+    paths = sysconfig.get_paths()
+    dirs = {paths["stdlib"], paths["platstdlib"]}
+    dirs |= {p for p in sys.path if p.endswith("lib-dynload") or p.endswith(".zip")}
+    return sorted(os.path.realpath(d) for d in dirs if os.path.exists(d))
+
+
+def _site_dirs() -> list[str]:
+    """Every site-packages folder this grader could import from (torch, pytest, the grader's own needs)."""
+    dirs = set(site.getsitepackages()) | {site.getusersitepackages()}
+    dirs |= {p for p in sys.path if p.endswith(("site-packages", "dist-packages"))}
+    return sorted({os.path.realpath(d) for d in dirs if os.path.isdir(d)})
+
+
+def _readable_by_others(path: str) -> bool:
+    """Whether a user that is neither owner nor group could read `path` (every folder above it searchable)."""
+    parts = Path(os.path.realpath(path)).parts
+    for i in range(1, len(parts) + 1):
+        current = os.path.join(*parts[:i])
+        try:
+            mode = os.stat(current).st_mode
+        except OSError:
+            return False
+        is_last = i == len(parts)
+        if stat.S_ISDIR(mode) and not mode & stat.S_IXOTH:
+            return False
+        if is_last and not mode & stat.S_IROTH:
+            return False
+    return True
+
+
+def grader_paths() -> list[str]:
+    """What sandboxed code must never read: the grader's package (hidden tests, references) and its venv."""
+    package = Path(__file__).resolve().parent.parent
+    return sorted({str(package), os.path.realpath(sys.prefix), *_site_dirs()})
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """How this grader process runs sandboxes: a level, and the dedicated uid when it has one."""
+
+    level: str
+    uid: int | None = None
+    python: str = ""
+
+    def command(self, sandbox: Path, argv: list[str]) -> list[str]:
+        """The command that runs `python argv` in `sandbox` at this level (cwd: see `cwd`)."""
+        python = self.python or interpreter()
+        if self.level == "namespaces":
+            return [*_bwrap(sandbox, self.uid), "--", *self._drop(), python, *argv]
+        return [*self._drop(), python, *argv]
+
+    def cwd(self, sandbox: Path) -> str:
+        return "/" if self.level == "namespaces" else str(sandbox)
+
+    def sandbox_dir(self, sandbox: Path) -> str:
+        """Where the sandboxed process sees the student's files."""
+        return SANDBOX_MOUNT if self.level == "namespaces" else str(sandbox)
+
+    def _drop(self) -> list[str]:
+        if self.uid is None:
+            return []
+        return [
+            shutil.which("setpriv") or "/usr/bin/setpriv",
+            f"--reuid={self.uid}",
+            f"--regid={self.uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+        ]
+
+    def prepare(self, sandbox: Path) -> None:
+        """Let the sandbox's uid (only it) read the student's files; nobody may write them."""
+        for path in [sandbox, *sandbox.rglob("*")]:
+            if self.uid is not None and os.geteuid() == 0:
+                os.chown(path, 0, self.uid)
+            os.chmod(path, 0o750 if path.is_dir() else 0o640)
+
+    def cleanup(self) -> None:
+        """Kill every process of the sandbox's uid and delete every file it owns in shared folders."""
+        if self.uid is None:
+            return
+        kill_uid(self.uid)
+        if self.level == "uid":  # in namespaces, its /tmp was private and is gone
+            remove_files_of(self.uid)
+
+
+def _bwrap(sandbox: Path, uid: int | None) -> list[str]:
+    """bubblewrap's arguments: new namespaces, a read-only view of /usr, the interpreter and the sandbox."""
+    cmd = [shutil.which("bwrap") or "bwrap"]
+    if uid is None:  # not root: the user namespace is what lets bwrap make the others
+        cmd += ["--unshare-user", "--uid", "65534", "--gid", "65534"]
+    cmd += [
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+    ]
+    for top in ("/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin"):
+        if os.path.islink(top):
+            cmd += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            cmd += ["--ro-bind", top, top]
+    prefix = os.path.realpath(sys.base_prefix)
+    if not prefix.startswith("/usr/") and prefix != "/usr":
+        # Folders above the interpreter (e.g. /root, mode 700) are made searchable inside only.
+        parents = Path(prefix).parents
+        for parent in reversed(parents):
+            if str(parent) != "/":
+                cmd += ["--perms", "0755", "--dir", str(parent)]
+        cmd += ["--ro-bind", prefix, prefix]
+    # Installed packages (torch, the grader's own requirements) stay out of sight.
+    for masked in _site_dirs():
+        if masked.startswith(prefix + "/") or masked.startswith("/usr/"):
+            cmd += ["--tmpfs", masked]
+    if uid is not None:  # root: setpriv, run inside, needs these two to drop to the uid
+        cmd += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    cmd += [
+        "--ro-bind",
+        str(sandbox),
+        SANDBOX_MOUNT,
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(TMP_BYTES),
+        "--tmpfs",
+        "/tmp",
+        "--clearenv",
+        *[a for k, v in ENV.items() for a in ("--setenv", k, v)],
+        "--chdir",
+        SANDBOX_MOUNT,
+    ]
+    return cmd
+
+
+# -- dedicated uids (root only) ------------------------------------------------------------------
+
+
+_slot_lock: object = None  # the open lock file of this process's uid slot, held for its lifetime
+
+
+def claim_uid() -> int:
+    """A uid no other grader process on this machine uses: the first free slot, locked for this process."""
+    global _slot_lock
+    LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(LOCK_DIR, 0o700)
+    for slot in range(UID_SLOTS):
+        uid = UID_BASE + slot
+        handle = open(LOCK_DIR / f"uid-{uid}.lock", "w")  # noqa: SIM115 - held open: the lock lives with it
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        _slot_lock = handle
+        kill_uid(uid)  # whatever a grader that died left behind
+        remove_files_of(uid)
+        return uid
+    raise IsolationUnavailable(f"all {UID_SLOTS} sandbox uids are in use by other grader processes")
+
+
+def processes_of(uid: int) -> list[int]:
+    """PIDs of every process whose real uid is `uid`."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def kill_uid(uid: int, seconds: float = 5.0) -> None:
+    """SIGKILL every process of `uid`, again and again, until none is left (a fork races the first kill)."""
+    setpriv = shutil.which("setpriv")
+    deadline = time.monotonic() + seconds
+    while processes_of(uid) and time.monotonic() < deadline:
+        if setpriv:  # `kill -1` as that uid: every process it may signal, i.e. exactly its own
+            subprocess.run(
+                [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--", "kill", "-KILL", "-1"],
+                capture_output=True,
+                timeout=10,
+            )
+        else:
+            for pid in processes_of(uid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        time.sleep(0.01)
+
+
+def remove_files_of(uid: int) -> None:
+    """Delete what `uid` left in the machine's world-writable folders."""
+    for top in WORLD_WRITABLE:
+        if not os.path.isdir(top) or os.path.islink(top):
+            continue
+        for entry in list(os.scandir(top)):
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                continue
+
+
+# -- which level this machine gives ----------------------------------------------------------------
+
+
+def _works(isolation: Isolation) -> str | None:
+    """Run a trivial sandboxed interpreter at this level: None when it works, else why not."""
+    probe = Path(os.environ.get("TMPDIR", "/tmp"), f"micrograd-isolation-check-{os.getpid()}")
+    probe.mkdir(exist_ok=True)
+    try:
+        isolation.prepare(probe)
+        code = "import os, sys; print(os.getuid())"
+        proc = subprocess.run(
+            isolation.command(probe, ["-I", "-S", "-B", "-c", code]),
+            cwd=isolation.cwd(probe),
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+        isolation.cleanup()
+    if proc.returncode != 0:
+        return ((proc.stderr or proc.stdout).strip() or f"exit status {proc.returncode}")[-300:]
+    return None
+
+
+def why_not_uid(uid: int | None) -> str | None:
+    """Why the `uid` level cannot run here (None when it can)."""
+    if os.geteuid() != 0 or uid is None:
+        return "only root can drop to another uid"
+    if not shutil.which("setpriv"):
+        return "setpriv (util-linux) is not installed"
+    readable = [p for p in grader_paths() if _readable_by_others(p)]
+    if readable:
+        return (
+            "the grader's own files are readable by other users, so a sandbox uid could read the hidden "
+            f"tests: run `chmod -R go-rwx {' '.join(readable)}` (Gradescope's run_autograder does)"
+        )
+    if not _readable_by_others(interpreter()):
+        return f"the interpreter {interpreter()} is not readable by other users"
+    return None
+
+
+@functools.cache
+def detect(level: str | None = None) -> Isolation:
+    """The strongest level this machine gives (or exactly `level`); raises IsolationUnavailable."""
+    root = os.geteuid() == 0
+    uid = claim_uid() if root else None
+    reasons = {}
+    for candidate in LEVELS if level is None else (level,):
+        if candidate == "namespaces":
+            if not shutil.which("bwrap"):
+                reasons[candidate] = "bubblewrap (bwrap) is not installed"
+                continue
+            isolation = Isolation("namespaces", uid)
+            reasons[candidate] = _works(isolation)
+        elif candidate == "uid":
+            reasons[candidate] = why_not_uid(uid)
+            isolation = Isolation("uid", uid)
+            if reasons[candidate] is None:
+                reasons[candidate] = _works(isolation)
+        else:
+            return Isolation("none")
+        if reasons[candidate] is None:
+            return isolation
+    raise IsolationUnavailable("; ".join(f"{k}: {v}" for k, v in reasons.items()))
+
+
+_requested: str | None = None  # the level asked for on the command line; None: the strongest available
+
+
+def configure(level: str | None) -> None:
+    """Ask for one level (`--isolation`), or for the strongest available (None)."""
+    global _requested
+    _requested = level
+
+
+def current() -> Isolation:
+    """The isolation this grader process uses (detected once, then cached)."""
+    return detect(_requested)
