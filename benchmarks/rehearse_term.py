@@ -8,9 +8,9 @@ then, through the Makefile, exactly as an instructor would: `make collect`
 (late work accepted at 10% per started day, capped at 50%), `make grade-all`,
 `make gradebook`, `make report`. It checks the Canvas and Moodle files against
 their documented columns, validates the Classroom 50 result.json of three
-submissions (made from their results by the grader's writer; and by running the
-Classroom 50 bundle's autograder.py in their checkouts when `grade
---require-isolation` is there), and prints the figures. Times are printed, never
+submissions (made from their results by the grader's writer, and by running the
+Classroom 50 bundle's autograder.py in their checkouts as its runner does), and
+prints the figures. Times are printed, never
 asserted.
 """
 
@@ -46,11 +46,8 @@ SCHEMA = json.loads((ROOT / "coursekit" / "schemas" / "classroom50-result-v1.sch
 CANVAS_IDS = {"engine": "90101", "nn": "90102", "train": "90103"}
 
 
-def bundle_results(work: Path, assignment: str, submissions: Path, keys: list[str]) -> dict[str, dict] | None:
-    """Run the Classroom 50 bundle's autograder.py in each checkout, as the runner does (None: not yet possible)."""
-    help_text = subprocess.run([sys.executable, "-m", "autograder", "grade", "-h"], capture_output=True, text=True)
-    if "--require-isolation" not in help_text.stdout:
-        return None
+def bundle_results(work: Path, assignment: str, submissions: Path, keys: list[str]) -> dict[str, dict]:
+    """Run the Classroom 50 bundle's autograder.py in each checkout, as the runner does."""
     delivery = work / "delivery"
     if not delivery.exists():
         write_bundles(delivery)
@@ -120,9 +117,6 @@ def main() -> int:
                 bundle_results(args.work, assignment, graded.parent / "repositories", three),
             ),
         ]:
-            if results is None:
-                print(f"  result.json by {source}: skipped (grade --require-isolation has not landed)")
-                continue
             for key, result in results.items():
                 body = {k: v for k, v in result.items() if k != "exit"}
                 jsonschema.validate(body, SCHEMA)

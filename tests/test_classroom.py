@@ -49,17 +49,6 @@ TOKEN = "fake-grader-token"
 SCHEMA = json.loads((ROOT / "coursekit" / "schemas" / "classroom50-result-v1.schema.json").read_text())
 
 
-def grade_has_require_isolation() -> bool:
-    """The lead's `grade --require-isolation` (issue 8): the bundle and the workflow pass it."""
-    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "-h"], capture_output=True, text=True, cwd=ROOT)
-    return "--require-isolation" in proc.stdout
-
-
-needs_isolation_flag = pytest.mark.skipif(
-    not grade_has_require_isolation(), reason="`python -m autograder grade --require-isolation` has not landed yet"
-)
-
-
 @pytest.fixture(scope="module")
 def delivery(tmp_path_factory):
     out = tmp_path_factory.mktemp("delivery")
@@ -240,7 +229,6 @@ def classroom50_runs(delivery, tmp_path_factory):
         return {name: f.result() for name, f in futures.items()}
 
 
-@needs_isolation_flag
 @pytest.mark.parametrize("name, points", [("reference", (60, 60)), ("stub", (0, 60))])
 def test_classroom50_result_of_the_reference_and_the_stub(classroom50_runs, name, points):
     code, result, output, _ = classroom50_runs[name]
@@ -251,7 +239,6 @@ def test_classroom50_result_of_the_reference_and_the_stub(classroom50_runs, name
     assert result["classroom"] == "ml-2026" and result["submission"] == RUNNER_ENV["SUBMISSION_TAG"]
 
 
-@needs_isolation_flag
 def test_classroom50_result_of_a_broken_submission_is_the_graders_partial_score(classroom50_runs):
     code, result, output, _ = classroom50_runs["partial"]
     assert code == 0, output
@@ -442,7 +429,6 @@ def act_runs(delivery, tmp_path_factory):
         return {name: f.result() for name, f in futures.items()}
 
 
-@needs_isolation_flag
 def test_workflow_run_shows_full_marks_for_the_reference(act_runs):
     run = act_runs["reference"]
     assert run["code"] == 0, run["output"]
@@ -450,7 +436,6 @@ def test_workflow_run_shows_full_marks_for_the_reference(act_runs):
     assert "## Autograding: 60 / 60 points" in run["output"]
 
 
-@needs_isolation_flag
 def test_workflow_run_shows_zero_for_the_stub_with_feedback_and_the_job_fails(act_runs):
     run = act_runs["stub"]
     assert run["code"] != 0
@@ -458,7 +443,6 @@ def test_workflow_run_shows_zero_for_the_stub_with_feedback_and_the_job_fails(ac
     assert "NotImplementedError: this part is still a stub" in run["output"]
 
 
-@needs_isolation_flag
 def test_workflow_run_shows_the_graders_partial_score(act_runs):
     run = act_runs["partial"]
     expected = grade(run["submission"], "engine")
@@ -466,7 +450,6 @@ def test_workflow_run_shows_the_graders_partial_score(act_runs):
     assert f"## Autograding: {expected['score']:g} / 60 points" in run["output"], run["output"]
 
 
-@needs_isolation_flag
 def test_workflow_checks_out_the_submission_and_the_grader_with_the_token(act_runs):
     assert act_runs["reference"]["checkouts"].splitlines() == [
         "checkout student/engine-alice into submission with token ''",

@@ -17,18 +17,7 @@ import pytest
 
 from autograder.assignments import ASSIGNMENTS
 from coursekit.bundles import ZIP_DATE, gradescope_files, reproducible_zip, solution_leaks, write_bundles
-from coursekit.course import ASSIGNMENTS_DIR, ROOT, SOLUTION_PACKAGE
-
-
-def grade_has_require_isolation() -> bool:
-    """The lead's `grade --require-isolation` (issue 8), which run_autograder passes."""
-    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "-h"], capture_output=True, text=True, cwd=ROOT)
-    return "--require-isolation" in proc.stdout
-
-
-needs_isolation_flag = pytest.mark.skipif(
-    not grade_has_require_isolation(), reason="`python -m autograder grade --require-isolation` has not landed yet"
-)
+from coursekit.course import ASSIGNMENTS_DIR, SOLUTION_PACKAGE
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +143,6 @@ def runs(zips, tmp_path_factory):
         return {case: f.result() for case, f in futures.items()}
 
 
-@needs_isolation_flag
 @pytest.mark.parametrize("case, full", [("engine reference", 60), ("nn reference", 30), ("train reference", 30)])
 def test_the_reference_gets_full_marks(runs, case, full):
     proc, results = runs[case]
@@ -163,14 +151,12 @@ def test_the_reference_gets_full_marks(runs, case, full):
     assert all(t["status"] == "passed" for t in results["tests"])
 
 
-@needs_isolation_flag
 def test_the_stub_gets_zero_with_feedback_on_every_test(runs):
     _, results = runs["engine stub"]
     assert results["score"] == 0 and results["extra_data"]["max_score"] == 60
     assert all("this part is still a stub" in t["output"] for t in results["tests"])
 
 
-@needs_isolation_flag
 @pytest.mark.parametrize(
     "case, message",
     [
@@ -190,13 +176,11 @@ def test_a_missing_or_broken_submission_gets_results_that_say_why(runs, case, me
     assert all(t["output"].startswith("Not graded: your code could not be imported") for t in hidden)
 
 
-@needs_isolation_flag
 def test_an_upload_of_engine_py_alone_is_graded_as_micrograd_engine_py(runs):
     _, results = runs["engine.py uploaded alone"]
     assert results["score"] == 60, results["output"]
 
 
-@needs_isolation_flag
 def test_a_repository_uploaded_inside_a_folder_is_found(runs):
     _, results = runs["repository inside a folder"]
     assert results["extra_data"]["max_score"] == 60
