@@ -13,7 +13,7 @@ late and the late policy), it writes into `GRADED/`:
   to "Email address"; import grade and feedback together).
 - `grades.csv`: everything: a row per student (and per repository of nobody on
   the roster), status, commit, dates, days late, the penalty, the raw and final
-  score, and a column per test.
+  score, the sandbox's isolation level, and a column per test.
 
 The score in Canvas and Moodle is the final one (after the late penalty); late
 days and penalties have their own columns in `grades.csv`. Nobody is dropped
@@ -56,6 +56,7 @@ class Row:
     commit: str = ""
     committed_at: str = ""
     deadline: str = ""
+    isolation: str = ""  # the sandbox's OS wall when graded (namespaces, uid, none): part of the record
     tests: dict[str, float] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
 
@@ -95,6 +96,7 @@ def build_rows(
                 row.status = f"graded as {extra.get('assignment')}"
                 problems.append(f"{s.key}: graded as {extra.get('assignment')}, not {assignment}: 0 points")
             else:
+                row.isolation = extra.get("isolation", "")
                 row.raw = float(r["score"])
                 row.tests = {t["name"]: float(t["score"]) for t in r["tests"]}
                 row.failed = [t["name"] for t in r["tests"] if t["status"] != "passed"]
@@ -150,7 +152,7 @@ def grades_csv(rows: list[Row]) -> str:
     for r in rows:
         tests += [t for t in r.tests if t not in tests]
     header = ["student_id", "name", "email", "github", "section", "status", "commit", "committed_at", "deadline"]
-    header += ["days_late", "late_penalty", "raw_score", "score", "max_score", *tests]
+    header += ["days_late", "late_penalty", "raw_score", "score", "max_score", "isolation", *tests]
     lines = [header]
     for r in rows:
         s = r.student
@@ -167,6 +169,7 @@ def grades_csv(rows: list[Row]) -> str:
                 points(r.raw),
                 points(r.score),
                 points(r.max_score),
+                r.isolation,
                 *(points(r.tests[t]) if t in r.tests else "" for t in tests),
             ]
         )

@@ -28,7 +28,9 @@ def results(passed, assignment="engine", grader_error=False):
         }
         for n, p in TESTS
     ]
-    extra = {"assignment": assignment, "max_score": 60.0, **({"grader_error": True} if grader_error else {})}
+    extra = {"assignment": assignment, "max_score": 60.0, "isolation": "namespaces"}
+    if grader_error:
+        extra["grader_error"] = True
     return {"score": sum(t["score"] for t in tests), "output": "", "extra_data": extra, "tests": tests}
 
 
@@ -101,6 +103,7 @@ def test_plain_csv_has_late_days_penalties_and_a_column_per_test_and_lists_every
     assert list(table) == ["ada", "bob", "cy", "di", "ed", "stranger"]
     assert (table["bob"]["days_late"], table["bob"]["late_penalty"], table["bob"]["raw_score"]) == ("2", "8", "40")
     assert table["bob"]["score"] == "32" and table["bob"]["engine: tanh"] == "0" and table["bob"]["engine: add"] == "20"
+    assert table["bob"]["isolation"] == "namespaces"
     assert table["cy"]["status"] == "grader error" and table["di"]["status"] == "no repository"
     assert table["ed"]["status"] == "graded as nn" and table["ed"]["score"] == "0"
     assert table["stranger"]["status"] == "not on the roster"
