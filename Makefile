@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV))/bin
 # nbgrader shells out to tools of the venv (alembic), so its bin comes first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: release test lint format grade grade-all bench site system-deps venv clean
+.PHONY: release test lint format grade grade-all collect gradebook report rehearsal bench site system-deps venv clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
@@ -52,6 +52,23 @@ grade: venv
 grade-all: venv
 	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || (echo "usage: make grade-all SUBMISSIONS=<folder of student repositories> OUT=<folder> [ASSIGNMENT=<name>] [FORCE=1]"; exit 2)
 	$(BIN)/python -m autograder grade-all "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE_FLAGS) $(if $(FORCE),--force)
+
+# The deadline regrade: collect -> grade-all -> gradebook -> report (README: "The deadline regrade").
+collect: venv
+	@test -n "$(ROSTER)" -a -n "$(DEADLINE)" -a -n "$(URL)" -a -n "$(OUT)" -a -n "$(ASSIGNMENT)" || (echo "usage: make collect ROSTER=<roster.csv> DEADLINE=<2026-10-01T23:59:00Z> URL='https://github.com/ORG/CLASSROOM-{assignment}-{github}' OUT=<folder> ASSIGNMENT=<name> [LATE_PENALTY=<% per day>] [LATE_CAP=<%>] [NO_LATE=1]"; exit 2)
+	$(BIN)/python -m coursekit.collect --roster "$(ROSTER)" --deadline "$(DEADLINE)" --url '$(URL)' --out "$(OUT)" --assignment $(ASSIGNMENT) $(if $(LATE_PENALTY),--late-penalty $(LATE_PENALTY)) $(if $(LATE_CAP),--late-cap $(LATE_CAP)) $(if $(NO_LATE),--no-late)
+
+gradebook: venv
+	@test -n "$(ROSTER)" -a -n "$(GRADED)" -a -n "$(ASSIGNMENT)" || (echo "usage: make gradebook ROSTER=<roster.csv> GRADED=<grade-all's OUT> ASSIGNMENT=<name> [SUBMISSIONS=<collected folder>] [CANVAS_ID=<id>]"; exit 2)
+	$(BIN)/python -m coursekit.gradebooks --roster "$(ROSTER)" --graded "$(GRADED)" --assignment $(ASSIGNMENT) $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(CANVAS_ID),--canvas-id $(CANVAS_ID))
+
+report: venv
+	@test -n "$(ROSTER)" -a -n "$(GRADED)" -a -n "$(ASSIGNMENT)" || (echo "usage: make report ROSTER=<roster.csv> GRADED=<grade-all's OUT> ASSIGNMENT=<name> [SUBMISSIONS=<collected folder>]"; exit 2)
+	$(BIN)/python -m coursekit.report --roster "$(ROSTER)" --graded "$(GRADED)" --assignment $(ASSIGNMENT) $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)")
+
+# A whole term on stand-ins (3 assignments x STUDENTS students), from make collect to the Canvas CSV.
+rehearsal: venv
+	$(BIN)/python benchmarks/rehearse_term.py $(if $(STUDENTS),--students $(STUDENTS)) $(if $(WORK),--work "$(WORK)")
 
 # The course site: generated pages, released notebooks run on the reference, built offline by Sphinx.
 site: venv system-deps

@@ -1,74 +1,88 @@
-"""Our results, as GitHub Classroom's grading reporter reads them.
+"""Our results, as the places that show them to students read them.
 
-The Classroom workflow of every student template runs `python -m autograder
-grade`, then `python -m autograder classroom-result`, which prints the
-version-1 result that `classroom-resources/autograding-grading-reporter@v1`
-decodes (base64 JSON, one entry per test with its own, possibly partial,
-score) and appends a Markdown summary of the feedback to the job summary.
+- Classroom 50 (`classroom50_result`): the `result.json` its runner publishes
+  in a Release per submission (schema `classroom50/result/v1`, integer points).
+  The bundle's `autograder.py` calls it after `python -m autograder grade`.
+- Plain GitHub Actions (`job_summary`, `python -m autograder classroom-result`):
+  the Markdown job summary and a one-line notice with the points. GitHub
+  Classroom, whose reporter read the points, was retired on 2026-08-28; nothing
+  collects them now, so the grade of record is the deadline regrade.
 
-The reporter posts the sum of `tests[].score` out of `max_score`, and fails
-the job when `status` is "fail" or "error". We say "fail" whenever the score is
-below the maximum, as Classroom's own graders do for a failing test: the
-student sees a red cross until everything passes, and the points are posted
-either way (the reporter posts them before it fails the job).
+Students read both (their Release, their job's log), so the feedback of failed
+tests that are not `visible` (their inputs are shown after grades are
+published) is withheld: only their names and scores are given.
 
-The students read the job's log and summary, so the feedback of tests that
-are not `visible` (their inputs are shown after grades are published) is
-withheld here when they fail: only their names and scores are given.
+Integer points: Classroom 50 wants integers. Each test's score is rounded down
+to a whole point and its maximum to the nearest one (halves up), so a result
+never shows more than was earned; the totals are the sums of the tests'.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import json
+import math
 import re
 from pathlib import Path
 
 WITHHELD = "Feedback on this test is shown after grades are published."
-MAX_MESSAGE = 2000  # the reporter gets the result through an environment variable: keep it small
+SCHEMA = "classroom50/result/v1"
+MAX_FEEDBACK = 2000  # a Release's result.json stays small; the full feedback is in the deadline regrade
 
 
-def _number(x: float) -> int | float:
-    """3.0 -> 3, so that the reporter prints `Points 60/60` rather than `60.0`."""
-    return int(x) if float(x).is_integer() else float(x)
-
-
-def _message(test: dict) -> str:
+def _feedback(test: dict) -> str:
     """What a test says: a passed test's description; a failed test's feedback, unless it is withheld."""
     if test["status"] != "passed" and test.get("visibility", "visible") != "visible":
         return WITHHELD
     text = test.get("output", "")
-    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "\n... (cut: the job summary has it all)"
+    return text if len(text) <= MAX_FEEDBACK else text[:MAX_FEEDBACK] + "\n... (cut)"
 
 
-def classroom_result(results: dict) -> dict:
-    """The version-1 result of one grading run (`results`: what `autograder.grade.grade` returns)."""
-    tests = [
-        {
-            "name": t["name"],
-            "status": "pass" if t["status"] == "passed" else "fail",
-            "score": _number(t["score"]),
-            "message": _message(t),
-            "test_code": "",
-            "filename": "",
-            "line_no": 0,
-            "duration": 0,
-        }
-        for t in results["tests"]
-    ]
-    max_score = _number(results.get("extra_data", {}).get("max_score") or sum(t["max_score"] for t in results["tests"]))
-    score = sum(t["score"] for t in results["tests"])
-    if not tests or results.get("extra_data", {}).get("grader_error"):
-        status = "error"  # nothing was graded: no score to post
-    else:
-        status = "pass" if score >= max_score else "fail"
-    return {"version": 1, "status": status, "max_score": max_score, "tests": tests}
+def integer_points(score: float, max_score: float) -> tuple[int, int]:
+    """(score, max) as whole points: the score rounded down, the maximum to the nearest (halves up)."""
+    whole_max = math.floor(round(max_score, 6) + 0.5)
+    return min(math.floor(round(score, 6)), whole_max), whole_max
 
 
-def encode(result: dict) -> str:
-    """The reporter's input: base64 of the JSON text."""
-    return base64.b64encode(json.dumps(result).encode()).decode()
+def classroom50_result(results: dict, env: dict[str, str], committed_at: str, graded_at: str | None = None) -> dict:
+    """The Classroom 50 `result.json` of one grading run.
+
+    `results`: what `python -m autograder grade` wrote; `env`: the runner's
+    environment (CLASSROOM, ASSIGNMENT, SUBMISSION_TAG, COMMIT_URL,
+    RELEASE_URL, REVIEW_URL); `committed_at`: the graded commit's committer
+    date, UTC ISO 8601 (stable across regrades, so late marking never changes).
+    """
+    tests = []
+    for t in results.get("tests", []):
+        score, max_score = integer_points(t["score"], t["max_score"])
+        tests.append(
+            {
+                "test-name": t["name"],
+                "passed": t["status"] == "passed",
+                "score": score,
+                "max-score": max_score,
+                "feedback": _feedback(t),  # extra fields are kept verbatim by collect-scores
+            }
+        )
+    extra = results.get("extra_data", {})
+    result = {
+        "schema": SCHEMA,
+        "classroom": env.get("CLASSROOM", ""),
+        "assignment": env.get("ASSIGNMENT", ""),
+        "submission": env.get("SUBMISSION_TAG", ""),
+        "commit": env.get("COMMIT_URL", ""),
+        "release": env.get("RELEASE_URL", ""),
+        "review": env.get("REVIEW_URL") or env.get("COMMIT_URL", ""),
+        "datetime": committed_at,
+        "score": sum(t["score"] for t in tests),
+        "max-score": sum(t["max-score"] for t in tests),
+        "tests": tests,
+    }
+    if not tests:  # nothing graded (a grader error): the maximum is still the assignment's
+        result["max-score"] = integer_points(0, extra.get("max_score") or 0)[1]
+    if graded_at:
+        result["graded_at"] = graded_at
+    return result
 
 
 def _fenced(text: str) -> str:
@@ -97,12 +111,24 @@ def job_summary(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def notice(results: dict) -> str:
+    """The workflow command that puts the points on the run's page (or says the grader failed)."""
+    extra = results.get("extra_data", {})
+    if extra.get("grader_error") or not results.get("tests"):
+        reason = results.get("output", "").splitlines()[0] if results.get("output") else "no results"
+        return f"::error title=Autograding failed::{reason}"
+    return f"::notice title=Autograding complete::Points {results['score']:g}/{extra.get('max_score', 0):g}"
+
+
 def add_command(sub: argparse._SubParsersAction) -> None:
-    """`python -m autograder classroom-result RESULTS [--summary FILE]`."""
-    cmd = sub.add_parser("classroom-result", help="print a results file as GitHub Classroom's reporter reads it")
+    """`python -m autograder classroom-result RESULTS [--summary FILE] [--fail-below-max]`."""
+    cmd = sub.add_parser("classroom-result", help="write a results file as a GitHub Actions job summary")
     cmd.add_argument("results", type=Path, help="a results file written by `python -m autograder grade`")
     cmd.add_argument(
         "--summary", type=Path, help="append the feedback, as Markdown, to this file ($GITHUB_STEP_SUMMARY)"
+    )
+    cmd.add_argument(
+        "--fail-below-max", action="store_true", help="exit 1 below full marks (a red cross until all passes)"
     )
 
 
@@ -111,5 +137,10 @@ def main(args: argparse.Namespace) -> int:
     if args.summary is not None:
         with args.summary.open("a") as out:
             out.write(job_summary(results))
-    print(encode(classroom_result(results)))
+    print(notice(results))
+    extra = results.get("extra_data", {})
+    if extra.get("grader_error") or not results.get("tests"):
+        return 1
+    if args.fail_below_max and results["score"] < extra.get("max_score", 0):
+        return 1
     return 0

@@ -1,11 +1,16 @@
 """The delivery bundles `make release` writes under `delivery/` (generated, not committed).
 
-- `classroom/<assignment>/`: a GitHub Classroom template repository per
-  assignment: the student repository plus `.github/workflows/classroom.yml`,
-  which grades every push with the hidden grader and reports the points.
-- `grader/`: the private grader repository that workflow checks out: the
-  `autograder` package (hidden tests, reference modules) and its pinned
-  requirements.
+- `classroom50/<assignment>/`: the Classroom 50 autograder bundle of an
+  assignment (`CLASSROOM/autograders/ASSIGNMENT/` of the organisation's
+  `classroom50` repository): `autograder.py`, the grader package for that
+  assignment only, its pinned requirements and `runtime.json`. It is publicly
+  readable: see `autograder.py`'s docstring for what that means.
+- `actions/<assignment>/`: a template repository per assignment for plain
+  GitHub Actions: the student repository plus `.github/workflows/grade.yml`,
+  which grades every push with the hidden grader and writes the job summary.
+- `grader/<assignment>/`: the branch of the private grader repository that
+  workflow checks out: the `autograder` package (hidden tests, reference
+  modules) and its pinned requirements.
 - `gradescope/<assignment>.zip`: a Gradescope autograder per assignment.
 
 Everything is written from its sources with no timestamps (zip entries carry a
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -31,14 +37,12 @@ from coursekit.trees import write_tree
 from coursekit.validate import MARKERS, solution_lines
 
 DELIVERY_DIR = ROOT / "delivery"
-WORKFLOW_PATH = ".github/workflows/classroom.yml"
+# Not Classroom 50's reserved `.github/workflows/autograde.yaml`: the two never clash.
+WORKFLOW_PATH = ".github/workflows/grade.yml"
 PYTHON_VERSION = "3.11"
 # The newest major version of each action (checked in their repositories: see the README's guide).
 CHECKOUT = "actions/checkout@v7"
 SETUP_PYTHON = "actions/setup-python@v7"
-REPORTER = "classroom-resources/autograding-grading-reporter@v1"
-# The reporter upper-cases this step id to find `<ID>_RESULTS`; it accepts letters and digits only.
-GRADE_STEP = "autograder"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 GRADER_NEEDS = ("torch", "pytest")
 # Never part of a bundle: caches that running things in the tree leaves behind.
@@ -124,11 +128,11 @@ def grader_package(assignments: list[Assignment]) -> dict[str, bytes]:
 GRADER_README = """\
 # micrograd course: the hidden grader, assignment @NUMBER@ (@NAME@)
 
-The private grader repository of the course's GitHub Classroom assignments,
+The private grader repository of the course's plain GitHub Actions grading,
 made by `make release` in the course kit (`delivery/grader/@NAME@/`): do not
 edit it here, rebuild it. This tree is the branch `@NAME@`: every student
 repository of that assignment checks it out in its workflow
-(`.github/workflows/classroom.yml`), with the organisation's read-only
+(`.github/workflows/grade.yml`), with the organisation's read-only
 `GRADER_TOKEN`, and runs `python -m autograder grade <submission> --assignment @NAME@`.
 
 What it holds, and why:
@@ -164,27 +168,25 @@ def grader_repository(assignment: Assignment) -> dict[str, bytes]:
     return files
 
 
-WORKFLOW = r"""# GitHub Classroom autograding of assignment @NUMBER@ (@NAME@), made by `make release`
-# (coursekit/bundles.py in the course kit). On every push it runs the course's hidden
-# grader, kept in a private repository, on this repository and reports the points.
+WORKFLOW = r"""# Plain GitHub Actions autograding of assignment @NUMBER@ (@NAME@), made by `make release`
+# (coursekit/bundles.py in the course kit), for organisations without Classroom 50. On every
+# push it runs the course's hidden grader, kept in a private repository, on this repository
+# and writes the points and the feedback to the job summary. Nothing collects those points:
+# the grade of record is the deadline regrade (`make collect`, `make grade-all`).
 # Set up once, in the organisation (see the course kit's README):
 #   variable GRADER_REPOSITORY: the grader repository, as owner/name;
 #   secret GRADER_TOKEN: a fine-grained token that can read that repository.
-name: Autograding Tests
+name: Autograding
 on:
   push:
-  repository_dispatch:
   workflow_dispatch:
 permissions:
-  checks: write
-  actions: read
   contents: read
 env:
   GRADER_REPOSITORY: ${{ vars.GRADER_REPOSITORY }}
 jobs:
-  run-autograding-tests:
+  grade:
     runs-on: ubuntu-latest
-    if: github.actor != 'github-classroom[bot]'
     timeout-minutes: 20
     steps:
       - name: Check the course's settings
@@ -215,22 +217,22 @@ jobs:
           python-version: "@PYTHON@"
           cache: pip
           cache-dependency-path: grader/requirements.txt
-      - name: Install the grader's requirements (torch for CPU, pytest)
-        run: python -m pip install -r grader/requirements.txt
+      - name: Install the grader's requirements (torch for CPU, pytest) and bubblewrap
+        run: |
+          python -m pip install -r grader/requirements.txt
+          # The sandbox's OS isolation: Ubuntu 24.04 restricts unprivileged user namespaces
+          # (AppArmor), so the grader runs as root (sudo is passwordless on GitHub's runners).
+          if ! command -v bwrap >/dev/null; then
+            sudo apt-get update -qq && sudo apt-get install -y -qq bubblewrap
+          fi
       - name: Grade
-        id: @STEP@
         working-directory: grader
         run: |
-          python -m autograder grade "$GITHUB_WORKSPACE/submission" --assignment @NAME@ \
-            --results "$RUNNER_TEMP/results.json" --quiet
-          result=$(python -m autograder classroom-result "$RUNNER_TEMP/results.json" --summary "$GITHUB_STEP_SUMMARY")
-          echo "result=$result" >> "$GITHUB_OUTPUT"
-      - name: Autograding Reporter
-        uses: @REPORTER@
-        env:
-          @STEP_UPPER@_RESULTS: ${{ steps.@STEP@.outputs.result }}
-        with:
-          runners: @STEP@
+          if [ "$(id -u)" = 0 ]; then as_root=(); else as_root=(sudo env "PATH=$PATH"); fi
+          "${as_root[@]}" python -m autograder grade "$GITHUB_WORKSPACE/submission" --assignment @NAME@ \
+            --results "$RUNNER_TEMP/results.json" --quiet --require-isolation
+          python -m autograder classroom-result "$RUNNER_TEMP/results.json" --summary "$GITHUB_STEP_SUMMARY" \
+            --fail-below-max
 """
 
 
@@ -243,8 +245,8 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return template
 
 
-def classroom_workflow(assignment: Assignment) -> str:
-    """`.github/workflows/classroom.yml` of one assignment's template repository."""
+def actions_workflow(assignment: Assignment) -> str:
+    """`.github/workflows/grade.yml` of one assignment's template repository (plain GitHub Actions)."""
     return _fill(
         WORKFLOW,
         {
@@ -252,10 +254,7 @@ def classroom_workflow(assignment: Assignment) -> str:
             "NUMBER": str(assignment.number),
             "CHECKOUT": CHECKOUT,
             "SETUP_PYTHON": SETUP_PYTHON,
-            "REPORTER": REPORTER,
             "PYTHON": PYTHON_VERSION,
-            "STEP": GRADE_STEP,
-            "STEP_UPPER": GRADE_STEP.upper(),
         },
     )
 
@@ -269,22 +268,163 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
     }
 
 
-def classroom_template(assignment: Assignment, assignments_dir: Path = ASSIGNMENTS_DIR) -> dict[str, bytes]:
-    """A template repository: the released student repository, plus the Classroom workflow."""
+def actions_template(assignment: Assignment, assignments_dir: Path = ASSIGNMENTS_DIR) -> dict[str, bytes]:
+    """A template repository: the released student repository, plus the grading workflow."""
     files = tree_bytes(assignments_dir / assignment.name)
-    files[WORKFLOW_PATH] = classroom_workflow(assignment).encode()
+    files[WORKFLOW_PATH] = actions_workflow(assignment).encode()
+    return files
+
+
+CLASSROOM50_AUTOGRADER = r'''"""Classroom 50 autograder of assignment @NUMBER@ (@NAME@), made by `make release`
+(coursekit/bundles.py of the course kit).
+
+Its place: `CLASSROOM/autograders/ASSIGNMENT/autograder.py` in the organisation's
+`classroom50` repository, with every file beside it (the bundle). Classroom 50's
+runner calls it once per submission, in the student's checkout, with CLASSROOM,
+ASSIGNMENT, SUBMISSION_TAG, COMMIT_URL, RELEASE_URL, REVIEW_URL, USERNAME/OWNER
+and GITHUB_* set; `runtime.json` gives it Python @PYTHON@ and bubblewrap. It:
+
+1. installs the grader's pinned requirements (torch's CPU build, pytest), unless present;
+2. runs the hidden grader (`autograder/` beside this file) on the checkout as
+   assignment @NAME@, as root (sudo: passwordless on GitHub's runners) with
+   `--require-isolation`, so that the student's code runs under bubblewrap;
+3. writes `./result.json` (classroom50/result/v1: integer points, each test's
+   score rounded down, its maximum to the nearest point) and `./release-body.md`.
+
+It exits 0 when grading ran, whatever the score; 1 when it could not (the
+result.json it leaves then says so, with 0 points), which the runner reports as
+an infrastructure error.
+
+The bundle is publicly readable: anyone can read this assignment's hidden tests
+and the reference modules of the assignments before it (closed by then), never
+this assignment's own reference. Students can also edit the caller workflow of
+their repository. So the points a Release shows are feedback; the grade of record
+is the deadline regrade (`make collect`, `make grade-all` in the course kit).
+"""
+
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ASSIGNMENT = "@NAME@"  # this bundle grades this assignment only, whatever the checkout holds
+sys.path.insert(0, str(HERE))
+
+from autograder.assignments import ASSIGNMENTS  # noqa: E402  (the grader package beside this file)
+from autograder.classroom import classroom50_result, job_summary  # noqa: E402
+
+
+def utc(timestamp: float) -> str:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def committed_at(checkout: Path) -> str:
+    """The graded commit's committer date (stable across regrades), or now outside a git checkout."""
+    git_log = ["git", "-C", str(checkout), "log", "-1", "--format=%ct", "HEAD"]
+    proc = subprocess.run(git_log, capture_output=True, text=True)
+    stamp = proc.stdout.strip()
+    return utc(int(stamp)) if proc.returncode == 0 and stamp.isdigit() else utc(datetime.datetime.now().timestamp())
+
+
+def install_requirements() -> str | None:
+    """pip install the pinned requirements unless they import already; the error, if any."""
+    if subprocess.run([sys.executable, "-c", "import torch, pytest"], capture_output=True).returncode == 0:
+        return None
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "-r", str(HERE / "requirements.txt")],
+        capture_output=True,
+        text=True,
+    )
+    return None if proc.returncode == 0 else f"installing the grader's requirements failed: {proc.stderr[-2000:]}"
+
+
+def run_grader(checkout: Path, results: Path) -> int:
+    as_root = ["sudo", "-n", "env", f"PATH={os.environ.get('PATH', '')}"]
+    if os.geteuid() == 0 or not shutil.which("sudo"):
+        as_root = []
+    command = [sys.executable, "-m", "autograder", "grade", str(checkout), "--assignment", ASSIGNMENT]
+    command += ["--results", str(results), "--quiet", "--require-isolation"]
+    return subprocess.run([*as_root, *command], cwd=HERE).returncode
+
+
+def not_graded(reason: str) -> dict:
+    """Results that say the grader could not run (not the student's fault): 0 of the assignment's maximum."""
+    output = f"The autograder could not grade this submission: {reason}\nThis is not a problem with your code."
+    extra = {"assignment": ASSIGNMENT, "max_score": ASSIGNMENTS[ASSIGNMENT].max_points, "grader_error": True}
+    return {"score": 0, "output": output, "extra_data": extra, "tests": []}
+
+
+def main() -> int:
+    checkout = Path.cwd()
+    results_file = Path(tempfile.mkdtemp()) / "results.json"
+    error = install_requirements()
+    if error is None:
+        code = run_grader(checkout, results_file)
+        if results_file.is_file():
+            results = json.loads(results_file.read_text())
+            if code != 0 and not results.get("extra_data", {}).get("grader_error"):
+                results = not_graded(f"the grader stopped with status {code}")
+        else:
+            results = not_graded(f"the grader stopped with status {code} and wrote no results")
+    else:
+        results = not_graded(error)
+    graded = not results.get("extra_data", {}).get("grader_error")
+    if not graded:
+        results["score"] = 0
+    graded_at = utc(datetime.datetime.now().timestamp())
+    result = classroom50_result(results, dict(os.environ), committed_at(checkout), graded_at)
+    summary = job_summary(results)
+    for name, text in (("result.json", json.dumps(result, indent=2) + "\n"), ("release-body.md", summary)):
+        (checkout / name).unlink(missing_ok=True)  # a student's file (or a symlink out of the checkout) goes
+        (checkout / name).write_text(text)
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a") as out:
+            out.write(summary)
+    print(f"{result['score']} / {result['max-score']} points" + ("" if graded else " (not graded)"))
+    return 0 if graded else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''
+
+
+def classroom50_runtime() -> dict:
+    """The assignment's `runtime` block (`gh teacher assignment add --runtime runtime.json`)."""
+    # torch's CPU build is pip-installed by autograder.py from requirements.txt: runtime has no pip field.
+    return {"runs-on": "ubuntu-latest", "python": PYTHON_VERSION, "apt": ["bubblewrap"]}
+
+
+def classroom50_bundle(assignment: Assignment) -> dict[str, bytes]:
+    """`CLASSROOM/autograders/<assignment>/` of the `classroom50` repository: public, so no reference of its own."""
+    values = {"NAME": assignment.name, "NUMBER": str(assignment.number), "PYTHON": PYTHON_VERSION}
+    files = grader_package([assignment])
+    files["autograder.py"] = _fill(CLASSROOM50_AUTOGRADER, values).encode()
+    files["requirements.txt"] = grader_requirements().encode()
+    files["runtime.json"] = (json.dumps(classroom50_runtime(), indent=2) + "\n").encode()
     return files
 
 
 SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu 22.04).
 # The grader needs Python 3.11. The image's python3 (3.10) runs Gradescope's own harness, so
-# it is left alone: the grader gets Ubuntu's python3.11 and a venv of its own.
+# it is left alone: the grader gets Ubuntu's python3.11 (jammy's universe component, updated in
+# jammy-updates) and a venv of its own. bubblewrap is the sandbox's OS isolation where namespaces
+# are allowed; in Gradescope's container the grader, as root, falls back to a dedicated uid
+# (setpriv, from util-linux, already in the image).
 set -euo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 apt-get update
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3.11 python3.11-venv
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+  python3.11 python3.11-venv bubblewrap util-linux ca-certificates
 python3.11 -m venv "$ROOT/venv"
+# jammy's python3.11 bundles an old pip: a current one resolves the pinned wheels as the kit does.
+"$ROOT/venv/bin/python" -m pip install --no-cache-dir --upgrade pip
 # torch is the CPU build, from PyTorch's index (see requirements.txt).
 "$ROOT/venv/bin/python" -m pip install --no-cache-dir -r "$ROOT/source/requirements.txt"
 # A missing piece fails the build here, not the first student's submission.
@@ -315,10 +455,16 @@ if [ ! -f "$SUBMISSION/micrograd/@MODULE@.py" ]; then
   fi
 fi
 
+# The grader drops the student's code to a dedicated uid and refuses to run if that uid could
+# read its own files (the hidden tests, the venv, the results): nobody but root reads them.
+chmod -R go-rwx "$ROOT/source" "$ROOT/venv" "$ROOT/results" 2>/dev/null
+
+# --require-isolation: this is a grade of record; without OS isolation the grader writes results
+# that say why, with 0 points, and exits 3 (those results are kept below).
 (cd "$ROOT/source" && "$ROOT/venv/bin/python" -m autograder grade "$SUBMISSION" --assignment @NAME@ \
-  --results "$RESULTS")
+  --results "$RESULTS" --require-isolation)
 status=$?
-if [ "$status" -ne 0 ] || [ ! -s "$RESULTS" ]; then
+if { [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; } || [ ! -s "$RESULTS" ]; then
   # The grader itself failed (not the student's code, which runs sandboxed): still leave results
   # that say so, rather than Gradescope's bare "the autograder failed to execute".
   message="The autograder could not grade this submission (it stopped with status $status)."
@@ -388,7 +534,9 @@ def write_bundles(delivery_dir: Path = DELIVERY_DIR, assignments_dir: Path = ASS
         shutil.rmtree(delivery_dir)
     assignments = sorted(ASSIGNMENTS.values(), key=lambda a: a.number)
     for a in assignments:
-        write_tree(delivery_dir / "classroom" / a.name, classroom_template(a, assignments_dir))
+        write_tree(delivery_dir / "classroom50" / a.name, classroom50_bundle(a))
+    for a in assignments:
+        write_tree(delivery_dir / "actions" / a.name, actions_template(a, assignments_dir))
     for a in assignments:
         write_tree(delivery_dir / "grader" / a.name, grader_repository(a))
     (delivery_dir / "gradescope").mkdir(parents=True)

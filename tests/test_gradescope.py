@@ -169,7 +169,11 @@ def test_a_missing_or_broken_submission_gets_results_that_say_why(runs, case, me
     assert proc.returncode == 0, proc.stderr
     assert results["score"] == 0 and len(results["tests"]) > 0
     assert message in results["output"]
-    assert all(message in t["output"] for t in results["tests"])
+    # A hidden test never repeats what the sandbox sent at import: it points to the summary.
+    visible = [t for t in results["tests"] if t["visibility"] == "visible"]
+    hidden = [t for t in results["tests"] if t["visibility"] != "visible"]
+    assert visible and all(message in t["output"] for t in visible)
+    assert all(t["output"].startswith("Not graded: your code could not be imported") for t in hidden)
 
 
 def test_an_upload_of_engine_py_alone_is_graded_as_micrograd_engine_py(runs):
@@ -199,3 +203,17 @@ def test_setup_and_run_autograder_are_valid_bash(zips, tmp_path):
     for script in ("setup.sh", "run_autograder"):
         proc = subprocess.run(["bash", "-n", tmp_path / script], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
+
+
+def test_setup_installs_python311_bubblewrap_and_a_current_pip_into_its_own_venv(zips):
+    setup = zip_files(zips["engine"])["setup.sh"].decode()
+    install = next(line for line in setup.splitlines() if "apt-get install" in line)
+    packages = install + setup.split(install, 1)[1].splitlines()[1]  # the continued line
+    assert {"python3.11", "python3.11-venv", "bubblewrap"} <= set(packages.replace("\\", " ").split())
+    assert 'python3.11 -m venv "$ROOT/venv"' in setup and "--upgrade pip" in setup
+
+
+def test_run_autograder_hides_the_graders_files_then_requires_isolation(zips):
+    run = zip_files(zips["engine"])["run_autograder"].decode()
+    chmod = run.index('chmod -R go-rwx "$ROOT/source" "$ROOT/venv" "$ROOT/results"')
+    assert chmod < run.index("-m autograder grade") and "--require-isolation" in run

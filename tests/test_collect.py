@@ -1,0 +1,197 @@
+"""`make collect` on local git repositories standing in for GitHub (file:// remotes, dated commits).
+
+The roster's parsing and extensions, the late policy's arithmetic, and the
+collection itself: the commit checked out is the last one at or before the
+student's deadline (or the last one, with late work accepted, and its days
+late), a rerun fetches what was pushed since, a missing repository is listed.
+"""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from coursekit.collect import collect, git_env, main
+from coursekit.late import LatePolicy
+from coursekit.roster import Student, parse_time, read_roster, write_roster
+
+DEADLINE = "2026-10-01T23:59:00Z"
+
+
+def utc(text):
+    return parse_time(text)
+
+
+# -- the roster ------------------------------------------------------------------------------
+
+
+def test_roster_reads_students_and_their_extensions(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "student_id,name,email,github,section,extension\n"
+        "S1,Ada Lovelace,ada@uni.example,AdaL,A,\n"
+        "S2,Alan Turing,alan@uni.example,aturing,B,2\n"
+        "S3,Grace Hopper,grace@uni.example,ghopper,A,2026-10-05T12:00:00Z\n"
+    )
+    ada, alan, grace = read_roster(path)
+    assert ada.key == "adal" and ada.deadline(utc(DEADLINE)) == utc(DEADLINE)
+    assert alan.deadline(utc(DEADLINE)) == utc("2026-10-03T23:59:00Z")
+    assert grace.deadline(utc(DEADLINE)) == utc("2026-10-05T12:00:00Z")
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ("S1,A,a@x,alice,A,\nS1,B,b@x,bob,A,\n", "student_id 'S1' appears twice"),
+        ("S1,A,a@x,Alice,A,\nS2,B,b@x,alice,A,\n", "key 'alice' appears twice"),
+        ("S1,A,a@x,alice,A,next week\n", "neither days nor a date"),
+        ("S1,A,a@x,,A,\n", "needs a student_id and a github user"),
+    ],
+)
+def test_roster_refuses_duplicates_bad_extensions_and_missing_users(tmp_path, rows, message):
+    path = tmp_path / "roster.csv"
+    path.write_text("student_id,name,email,github,section,extension\n" + rows)
+    with pytest.raises(ValueError, match=message):
+        read_roster(path)
+
+
+def test_roster_without_a_required_column_names_it(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("student_id,name,github,section\nS1,A,alice,A\n")
+    with pytest.raises(ValueError, match="no column email"):
+        read_roster(path)
+
+
+# -- the late policy -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "committed, days",
+    [
+        ("2026-10-01T23:59:00Z", 0),
+        ("2026-10-01T23:59:01Z", 1),
+        ("2026-10-02T23:59:00Z", 1),
+        ("2026-10-04T00:00:00Z", 3),
+    ],
+)
+def test_days_late_count_started_days_after_the_deadline(committed, days):
+    assert LatePolicy().days_late(utc(committed), utc(DEADLINE)) == days
+
+
+def test_penalty_is_a_percentage_of_the_points_per_day_up_to_the_cap():
+    policy = LatePolicy(accept=True, penalty_per_day=10, cap=25)
+    assert policy.apply(60, 0) == (0, 60)
+    assert policy.apply(60, 2) == (12, 48)
+    assert policy.apply(60, 9) == (15, 45)  # capped at 25%
+    assert policy.apply(0, 3) == (0, 0)
+    with pytest.raises(ValueError):
+        LatePolicy(penalty_per_day=120)
+
+
+# -- the collection, on file:// remotes ------------------------------------------------------
+
+
+def commit(work, message, date, files):
+    for name, text in files.items():
+        (work / name).write_text(text)
+    env = {**os.environ, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": date}
+    git = ["git", "-c", "user.name=S", "-c", "user.email=s@example.com"]
+    subprocess.run([*git, "add", "-A"], cwd=work, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", message], cwd=work, check=True, env=env)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=work, capture_output=True, text=True).stdout.strip()
+
+
+def push(work, remote):
+    subprocess.run(["git", "push", "-q", str(remote), "HEAD:main"], cwd=work, check=True)
+
+
+@pytest.fixture
+def term(tmp_path):
+    """Three students: on time then a late fix; late only; with an extension; and one without a repository."""
+    remotes = tmp_path / "remotes"
+    commits = {}
+    plans = {
+        "early": [("2026-09-30T10:00:00Z", "v1"), ("2026-10-02T10:00:00Z", "v2 late")],
+        "latecomer": [("2026-10-03T12:00:00Z", "v1 late")],
+        "extended": [("2026-10-02T10:00:00Z", "v1")],
+    }
+    for github, plan in plans.items():
+        work = tmp_path / "work" / github
+        work.mkdir(parents=True)
+        subprocess.run(["git", "init", "-q", "-b", "main"], cwd=work, check=True)
+        shas = [commit(work, "template", "2026-09-20T00:00:00Z", {"README.md": "template\n"})]
+        shas += [commit(work, text, date, {"work.txt": text}) for date, text in plan]
+        commits[github] = shas
+        remote = remotes / f"ml-engine-{github}.git"
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+        push(work, remote)
+    students = [
+        Student("S1", "Early Bird", "early@uni.example", "early", "A"),
+        Student("S2", "Late Comer", "late@uni.example", "latecomer", "A"),
+        Student("S3", "Ex Tended", "ext@uni.example", "extended", "B", extension="2"),
+        Student("S4", "No Repo", "none@uni.example", "nobody", "B"),
+    ]
+    write_roster(tmp_path / "roster.csv", students)
+    url = f"file://{remotes}/ml-{{assignment}}-{{github}}.git"
+    return {"roster": tmp_path / "roster.csv", "url": url, "commits": commits, "tmp": tmp_path}
+
+
+def head(folder):
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True).stdout.strip()
+
+
+def test_without_late_work_the_last_commit_at_the_deadline_is_checked_out(term):
+    out = term["tmp"] / "collected"
+    found = {c.key: c for c in collect(term["roster"], DEADLINE, term["url"], out, "engine", LatePolicy(accept=False))}
+    assert head(out / "early") == term["commits"]["early"][1] and found["early"].days_late == 0
+    assert (out / "early" / "work.txt").read_text() == "v1"  # the late fix is not graded
+    # The latecomer's only work is late: the template is what stood at the deadline.
+    assert head(out / "latecomer") == term["commits"]["latecomer"][0]
+    # A two-day extension: the commit a day after the class's deadline is on time for them.
+    assert head(out / "extended") == term["commits"]["extended"][1]
+    assert found["extended"].deadline == "2026-10-03T23:59:00Z" and found["extended"].days_late == 0
+    assert found["nobody"].status == "no repository" and not (out / "nobody").exists()
+    assert "does not exist" in found["nobody"].detail or "not" in found["nobody"].detail
+
+
+def test_with_late_work_the_last_commit_is_checked_out_with_its_days_late(term):
+    out = term["tmp"] / "collected"
+    found = {c.key: c for c in collect(term["roster"], DEADLINE, term["url"], out, "engine", LatePolicy(True, 10, 50))}
+    assert head(out / "early") == term["commits"]["early"][2] and found["early"].days_late == 1
+    assert head(out / "latecomer") == term["commits"]["latecomer"][1] and found["latecomer"].days_late == 2
+    assert found["latecomer"].committed_at == "2026-10-03T12:00:00Z"
+    assert found["extended"].days_late == 0
+    manifest = json.loads((out / "collection.json").read_text())
+    assert manifest["policy"] == {"accept": True, "penalty_per_day": 10, "cap": 50}
+    assert [s["key"] for s in manifest["students"]] == ["early", "latecomer", "extended", "nobody"]
+
+
+def test_a_rerun_fetches_what_was_pushed_since_and_drops_local_changes(term):
+    out = term["tmp"] / "collected"
+    collect(term["roster"], DEADLINE, term["url"], out, "engine", LatePolicy(accept=True))
+    (out / "early" / "work.txt").write_text("edited by hand")
+    work = term["tmp"] / "work" / "early"
+    newest = commit(work, "v3", "2026-10-05T00:00:00Z", {"work.txt": "v3"})
+    push(work, term["tmp"] / "remotes" / "ml-engine-early.git")
+    found = {c.key: c for c in collect(term["roster"], DEADLINE, term["url"], out, "engine", LatePolicy(accept=True))}
+    assert head(out / "early") == newest and (out / "early" / "work.txt").read_text() == "v3"
+    assert found["early"].days_late == 4
+
+
+def test_the_command_line_prints_each_student_and_the_policy(term, capsys):
+    out = term["tmp"] / "collected"
+    args = ["--roster", str(term["roster"]), "--deadline", DEADLINE, "--url", term["url"], "--out", str(out)]
+    assert main([*args, "--assignment", "engine", "--no-late"]) == 0
+    printed = capsys.readouterr().out
+    assert "late work is not accepted" in printed and "3 collected, 1 no repository" in printed
+
+
+def test_a_token_goes_to_git_as_a_header_for_https_only():
+    env = git_env("https://github.com/org/ml-engine-alice", "secret-token")
+    assert env["GIT_CONFIG_KEY_0"] == "http.https://github.com/.extraheader"
+    assert (
+        env["GIT_CONFIG_VALUE_0"].startswith("Authorization: Basic ")
+        and "secret-token" not in env["GIT_CONFIG_VALUE_0"]
+    )
+    assert "GIT_CONFIG_KEY_0" not in git_env("file:///tmp/x", "secret-token")

@@ -1,0 +1,149 @@
+"""Gradebooks and the instructor report, from results files (no grading: fabricated, fast).
+
+Canvas's and Moodle's files must have their documented columns; late days and
+penalties come from the collection's manifest; nobody is dropped silently.
+"""
+
+import csv
+import io
+import json
+
+import pytest
+from term_standins import check_canvas_csv, check_moodle_csv
+
+from coursekit.gradebooks import build_rows, canvas_column, main, write_gradebooks
+from coursekit.report import failures_per_test, write_report
+from coursekit.roster import Student, write_roster
+
+TESTS = [("engine: add", 20), ("engine: mul", 20), ("engine: tanh", 20)]
+
+
+def results(passed, assignment="engine", grader_error=False):
+    tests = [
+        {
+            "name": n,
+            "score": float(p if n in passed else 0),
+            "max_score": float(p),
+            "status": "passed" if n in passed else "failed",
+        }
+        for n, p in TESTS
+    ]
+    extra = {"assignment": assignment, "max_score": 60.0, "isolation": "namespaces"}
+    if grader_error:
+        extra["grader_error"] = True
+    return {"score": sum(t["score"] for t in tests), "output": "", "extra_data": extra, "tests": tests}
+
+
+@pytest.fixture
+def term(tmp_path):
+    students = [
+        Student("S1", "Ada", "ada@uni.example", "ada", "A"),
+        Student("S2", "Bob", "bob@uni.example", "bob", "B"),
+        Student("S3", "Cy", "cy@uni.example", "cy", "A"),
+        Student("S4", "Di", "di@uni.example", "di", "B"),
+        Student("S5", "Ed", "ed@uni.example", "ed", "A"),
+    ]
+    write_roster(tmp_path / "roster.csv", students)
+    graded = tmp_path / "graded"
+    (graded / "results").mkdir(parents=True)
+    outcomes = {
+        "ada": results({"engine: add", "engine: mul", "engine: tanh"}),
+        "bob": results({"engine: add", "engine: mul"}),  # 40, 2 days late
+        "cy": results(set(), grader_error=True),
+        "stranger": results({"engine: add"}),  # on nobody's roster
+        "ed": results({"engine: add"}, assignment="nn"),
+    }
+    for key, r in outcomes.items():
+        (graded / "results" / f"{key}.json").write_text(json.dumps(r))
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    manifest = {
+        "assignment": "engine",
+        "policy": {"accept": True, "penalty_per_day": 10, "cap": 50},
+        "students": [
+            {"key": "ada", "status": "collected", "commit": "a" * 40, "committed_at": "x", "days_late": 0},
+            {"key": "bob", "status": "collected", "commit": "b" * 40, "committed_at": "y", "days_late": 2},
+            {"key": "cy", "status": "collected", "days_late": 0},
+            {"key": "di", "status": "no repository", "days_late": 0},
+            {"key": "ed", "status": "collected", "days_late": 0},
+        ],
+    }
+    (submissions / "collection.json").write_text(json.dumps(manifest))
+    return {"roster": tmp_path / "roster.csv", "graded": graded, "submissions": submissions}
+
+
+def read(path):
+    return list(csv.DictReader(io.StringIO(path.read_text())))
+
+
+def test_canvas_csv_has_canvas_columns_points_possible_and_the_final_scores(term):
+    write_gradebooks(term["roster"], term["graded"], "engine", term["submissions"], canvas_id="4242")
+    text = (term["graded"] / "canvas.csv").read_text()
+    assert check_canvas_csv(text, 60) == []
+    lines = text.splitlines()
+    assert lines[0] == "Student,ID,SIS User ID,SIS Login ID,Section,micrograd 1: The autograd engine (4242)"
+    assert lines[1] == "    Points Possible,,,,,60"
+    assert lines[2:] == ["Ada,,S1,ada@uni.example,A,60", "Bob,,S2,bob@uni.example,B,32", "Cy,,S3,cy@uni.example,A,0",
+                         "Di,,S4,di@uni.example,B,0", "Ed,,S5,ed@uni.example,A,0"]  # fmt: skip
+
+
+def test_moodle_csv_has_email_grade_feedback_for_every_roster_student(term):
+    write_gradebooks(term["roster"], term["graded"], "engine", term["submissions"])
+    text = (term["graded"] / "moodle.csv").read_text()
+    emails = {f"{n}@uni.example" for n in ("ada", "bob", "cy", "di", "ed")}
+    assert check_moodle_csv(text, emails) == []
+    bob = next(r for r in read(term["graded"] / "moodle.csv") if r["email"] == "bob@uni.example")
+    assert bob["grade"] == "32"
+    assert bob["feedback"] == "32 / 60: 40 earned, 2 day(s) late, 8 taken off. Failed: tanh."
+
+
+def test_plain_csv_has_late_days_penalties_and_a_column_per_test_and_lists_everyone(term):
+    rows, problems = write_gradebooks(term["roster"], term["graded"], "engine", term["submissions"])
+    table = {r["github"]: r for r in read(term["graded"] / "grades.csv")}
+    assert list(table) == ["ada", "bob", "cy", "di", "ed", "stranger"]
+    assert (table["bob"]["days_late"], table["bob"]["late_penalty"], table["bob"]["raw_score"]) == ("2", "8", "40")
+    assert table["bob"]["score"] == "32" and table["bob"]["engine: tanh"] == "0" and table["bob"]["engine: add"] == "20"
+    assert table["bob"]["isolation"] == "namespaces"
+    assert table["cy"]["status"] == "grader error" and table["di"]["status"] == "no repository"
+    assert table["ed"]["status"] == "graded as nn" and table["ed"]["score"] == "0"
+    assert table["stranger"]["status"] == "not on the roster"
+    listed = (term["graded"] / "problems.txt").read_text()
+    for key in ("cy", "di", "ed", "stranger"):
+        assert key in listed
+    assert "ada" not in listed and "bob" not in listed
+
+
+def test_a_student_without_results_is_listed_with_zero(term):
+    (term["graded"] / "results" / "ada.json").unlink()
+    manifest = json.loads((term["submissions"] / "collection.json").read_text())
+    rows, problems = build_rows(
+        [Student("S1", "Ada", "ada@uni.example", "ada", "A")], term["graded"] / "results", "engine", manifest
+    )
+    ada = rows[0]
+    assert (ada.status, ada.score) == ("no results", 0)
+    assert any(p.startswith("ada (S1, Ada): no results") for p in problems)
+
+
+def test_a_collection_of_another_assignment_is_refused(term, capsys):
+    with pytest.raises(ValueError, match="collection of engine, not nn"):
+        write_gradebooks(term["roster"], term["graded"], "nn", term["submissions"])
+    args = ["--roster", str(term["roster"]), "--graded", str(term["graded"]), "--assignment", "engine"]
+    assert main([*args, "--submissions", str(term["submissions"])]) == 0
+    assert "stranger: a graded repository of nobody on the roster" in capsys.readouterr().out
+
+
+def test_canvas_column_without_an_id_is_the_bare_name():
+    assert canvas_column("nn") == "micrograd 2: Neurons, layers and MLPs"
+
+
+def test_report_counts_failures_per_test_and_draws_the_plot(term):
+    rows, _ = write_gradebooks(term["roster"], term["graded"], "engine", term["submissions"])
+    assert failures_per_test(rows) == [("engine: tanh", 1), ("engine: add", 0), ("engine: mul", 0)]
+    markdown = write_report(rows, "engine", term["graded"]).read_text()
+    assert "| engine: tanh | 1 | 2 |" in markdown
+    assert "- students on the roster: 5; graded: 2" in markdown and "full marks: 1; zero: 3" in markdown
+    assert "- di (Di): no repository" in markdown and "- stranger: not on the roster" in markdown
+    png = (term["graded"] / "report-engine.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    write_report(rows, "engine", term["graded"] / "again")
+    assert (term["graded"] / "again" / "report-engine.png").read_bytes() == png  # reproducible
