@@ -84,7 +84,9 @@ class Feedback:
         self.messages: list[str] = []
 
     def add(self, message: str, diagnosis: str | None = None) -> None:
-        self.messages.append(message if diagnosis is None else f"{message}\n  {diagnosis}")
+        """A message, and the diagnosis line under it the first time that diagnosis is made."""
+        said = diagnosis is None or any(m.endswith(f"\n  {diagnosis}") for m in self.messages)
+        self.messages.append(message if said else f"{message}\n  {diagnosis}")
 
     def value(self, what: str, got: object, want: float, diagnosis: str | None = None) -> bool:
         if close(got, want):
@@ -113,7 +115,7 @@ class Feedback:
             if outcome.error not in self.messages:
                 self.add(outcome.error)
             return False
-        where = ask.program.describe() if ask.program else ask.label
+        where = ask.label or ask.program.describe()
         self.add(f"{where}: {outcome.error}")
         return False
 
@@ -133,7 +135,8 @@ def local(program: Program, rng: random.Random) -> Ask:
     """`out._backward()` alone on a one-step program, its inputs' grads starting non-zero, `out.grad` drawn."""
     start = {name: round(rng.choice((-1, 1)) * rng.uniform(0.2, 1.5), 3) for name, _ in program.leaves}
     out_grad = round(rng.choice((-1, 1)) * rng.uniform(0.3, 2.0), 3)
-    return Ask("local", {**program.spec(), "start": start, "out_grad": out_grad}, program)
+    label = f"`out = {program.formula()}` with {program.inputs()}, then `out._backward()`"
+    return Ask("local", {**program.spec(), "start": start, "out_grad": out_grad}, program, label)
 
 
 def check_local_backward(answers: Answers) -> None:
@@ -195,6 +198,19 @@ def check_backward(answers: Answers) -> None:
         names = list(program.edges())
         grads = got.get("grad") if isinstance(got, dict) else None
         if not feedback.keys(program.describe(), grads, names):
+            continue
+        steps = [name for name, _, _ in program.steps]
+        calls = got.get("calls")
+        if not isinstance(calls, dict) or sorted(calls) != sorted(steps):
+            feedback.add(f"{program.describe()}: no count of `_backward` calls came back, got {fmt(calls)}")
+            continue
+        skipped = [(n, calls[n]) for n in steps if calls[n] != 1]
+        if skipped:
+            name, count = skipped[0]
+            feedback.add(
+                f"{program.describe()}: `backward()` should call every node's `_backward` once; "
+                f"`{program.formula(name)}`'s was called {count} times ({len(skipped)} of {len(steps)} nodes are off)"
+            )
             continue
         if diagnoses.same(grads, want["grad"]):
             continue

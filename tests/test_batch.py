@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
+from autograder.assignments import ASSIGNMENTS
 from autograder.batch import grade_all
+from autograder.points import hidden_tests
 from coursekit.course import ASSIGNMENTS_DIR, ROOT, SOLUTION_PACKAGE
 
 
@@ -29,17 +31,21 @@ def test_grade_all_writes_a_gradebook_row_per_student_with_a_column_per_test(bat
     _, _, gradebook = batch
     rows = list(csv.DictReader(gradebook.open()))
     assert [r["student"] for r in rows] == ["ada", "bob", "cy"]
-    assert [r["total"] for r in rows] == ["60", "0", "0"]
-    assert all(r["max"] == "60" for r in rows)
-    assert rows[0]["engine: tanh"] == "3" and rows[1]["engine: tanh"] == "0"
-    assert len(rows[0]) == 4 + 24  # student, assignment, total, max, then the 24 engine tests
+    full = str(ASSIGNMENTS["engine"].max_points)
+    tests = hidden_tests("engine")
+    tanh = next(t for t in tests if t["test"].endswith("::test_tanh_backward"))
+    assert [r["total"] for r in rows] == [full, "0", "0"]
+    assert all(r["max"] == full for r in rows)
+    assert rows[0]["engine: tanh backward"] == str(tanh["points"]) and rows[1]["engine: tanh backward"] == "0"
+    assert len(rows[0]) == 4 + len(tests)  # student, assignment, total, max, then a column per engine test
 
 
 def test_grade_all_writes_feedback_saying_what_failed_and_why(batch):
     _, out, _ = batch
     assert "## What failed" not in (out / "feedback" / "ada.md").read_text()
     bob = (out / "feedback" / "bob.md").read_text()
-    assert "engine: mul (0 / 3)" in bob and "still a stub" in bob
+    mul = next(t for t in hidden_tests("engine") if t["test"].endswith("::test_mul_backward"))
+    assert f"engine: mul backward (0 / {mul['points']})" in bob and "still a stub" in bob
     assert "micrograd/engine.py is missing" in (out / "feedback" / "cy.md").read_text()
 
 
@@ -70,7 +76,7 @@ def test_grade_exits_0_and_writes_results_even_for_something_that_is_not_a_repos
 def test_grade_prints_a_summary_and_writes_gradescope_results(tmp_path):
     proc = run_cli("grade", str(ASSIGNMENTS_DIR / "nn"), "--results", str(tmp_path / "r.json"))
     assert proc.returncode == 0, proc.stderr
-    assert "Neurons, layers and MLPs (assignment 2, nn): 0 / 30" in proc.stdout
+    assert f"Neurons, layers and MLPs (assignment 2, nn): 0 / {ASSIGNMENTS['nn'].max_points}" in proc.stdout
     results = json.loads((tmp_path / "r.json").read_text())
     for test in results["tests"]:
         assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}

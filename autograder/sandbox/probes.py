@@ -59,7 +59,7 @@ def expr(modules, spec):
 
 
 def local_rule(op, node, args):
-    """The grader's own closure for one node: (input, local derivative) pairs, added in when called."""
+    """The grader's own closure for one node, and its call counter: (input, local derivative) pairs, added in."""
     x = args[0]
     if op == "add":
         pairs = [(x, 1.0), (args[1], 1.0)]
@@ -76,10 +76,12 @@ def local_rule(op, node, args):
         pairs = [(x, 1.0 if node.data > 0 else 0.0)]
 
     def rule():
+        calls[0] += 1
         for target, slope in pairs:
             target.grad = target.grad + slope * node.grad
 
-    return rule
+    calls = [0]
+    return rule, calls
 
 
 @probe("backward")
@@ -92,9 +94,10 @@ def backward(modules, spec):
     """
     engine = modules["engine"]
     env = build_steps(engine.Value, spec)
+    calls = {}
     for name, op, _, names in spec["steps"]:
         args = [env[a] if isinstance(a, str) else a for a in names]
-        env[name]._backward = local_rule(op, env[name], args)
+        env[name]._backward, calls[name] = local_rule(op, env[name], args)
     built = list(env.values())
     own_sort = engine.topological_sort
     engine.topological_sort = lambda root: list(built)
@@ -102,7 +105,7 @@ def backward(modules, spec):
         env[spec["root"]].backward()
     finally:
         engine.topological_sort = own_sort
-    return {"grad": node_numbers(env, "grad")}
+    return {"grad": node_numbers(env, "grad"), "calls": {name: count[0] for name, count in calls.items()}}
 
 
 @probe("topo")
