@@ -216,7 +216,9 @@ def check_backward(answers: Answers) -> None:
             continue
         wrong = next(n for n in names if not close(grads[n], want["grad"][n]))
         node = wrong if wrong in dict(program.leaves) else f"`{program.formula(wrong)}`"
-        line = diagnoses.first_match(grads, want["grad"], diagnoses.backward_order(program, want["local"]))
+        line = diagnoses.first_match(
+            grads, want["grad"], diagnoses.backward_order(program, expected.local_derivatives(program))
+        )
         feedback.value(
             f"{program.describe()}, every `_backward` and the order being the grader's: {node}.grad",
             grads[wrong],

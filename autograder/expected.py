@@ -36,32 +36,38 @@ def _run(program: Program) -> dict:
 
 @functools.lru_cache(maxsize=2048)
 def evaluate(program: Program) -> dict:
-    """Every node's data, its grad after `root.backward()`, and each step's local derivatives.
-
-    `local[name]` holds d(name)/d(argument) for each node argument of the step,
-    one per occurrence (`a * a` gives two), for the diagnoses that replay a
-    mistaken backward pass (autograder/diagnoses.py).
-    """
+    """Every node's data, and its grad after `root.backward()`."""
     env = _run(program)
     data = {name: t.item() for name, t in env.items()}
+    env[program.root].backward()
+    grad = {name: (t.grad.item() if t.grad is not None else 0.0) for name, t in env.items()}
+    return {"data": data, "grad": grad}
+
+
+@functools.lru_cache(maxsize=256)
+def local_derivatives(program: Program) -> dict[str, list[float]]:
+    """Each step's d(node)/d(argument), one per node argument occurrence (`a * a` gives two).
+
+    Only the diagnoses need these (they replay a mistaken backward pass,
+    autograder/diagnoses.py), so they are computed only for a wrong answer.
+    """
+    data = evaluate(program)["data"]
     local = {}
     for name, op, args in program.steps:
-        names = {f"_{i}": a for i, a in enumerate(args) if isinstance(a, str)}
-        own = {k: _tensor(data[a]) for k, a in names.items()}
+        own = {f"_{i}": _tensor(data[a]) for i, a in enumerate(args) if isinstance(a, str)}
         text = step_text(op, tuple(f"_{i}" if isinstance(a, str) else a for i, a in enumerate(args)))
         out = eval(text, {"__builtins__": {}}, own)  # noqa: S307 - the grader's own table
         grads = torch().autograd.grad(out, list(own.values()), allow_unused=True)
         local[name] = [0.0 if g is None else g.item() for g in grads]
-    env[program.root].backward()
-    grad = {name: (t.grad.item() if t.grad is not None else 0.0) for name, t in env.items()}
-    return {"data": data, "grad": grad, "local": local}
+    return local
 
 
 def local_backward(program: Program, start: dict[str, float], out_grad: float) -> dict:
     """`out._backward()` alone on a one-step program: each leaf's starting grad plus its share of `out_grad`."""
     env = _run(program)
     out = env[program.root]
-    out.backward(gradient=torch().tensor(out_grad, dtype=torch().float64))
+    # Not `backward(gradient=...)`: torch checks that argument's shape with sympy, a 1.8 s import.
+    (out * out_grad).backward()
     share = {name: env[name].grad.item() if env[name].grad is not None else 0.0 for name, _ in program.leaves}
     return {
         "data": out.item(),
