@@ -159,7 +159,7 @@ def check_local_backward(answers: Answers) -> None:
         for name, x in program.leaves:
             uses = sum(1 for a in args if a == name)
             mistakes = diagnoses.local_backward(
-                op, name, x, want["data"], spec["start"][name], want["share"][name], spec["out_grad"], uses
+                op, x, want["data"], spec["start"][name], want["share"][name], spec["out_grad"], uses
             )
             grad = got["grad"][name]
             feedback.value(

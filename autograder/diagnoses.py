@@ -57,9 +57,7 @@ def first_match(got: object, want: object, candidates: list[tuple[object, str]])
     return None
 
 
-def local_backward(
-    op: str, leaf: str, x: float, out: float, start: float, share: float, out_grad: float, uses: int
-) -> list:
+def local_backward(op: str, x: float, out: float, start: float, share: float, out_grad: float, uses: int) -> list:
     """What one input's grad would be after `out._backward()` under each common mistake of that rule."""
     slope = share / out_grad
     candidates = [

@@ -24,9 +24,11 @@ from submissions.catalogue import (
 
 from autograder.assignments import ASSIGNMENTS
 from autograder.batch import grade_all
+from autograder.plugin import NOT_IMPORTED
 from autograder.points import hidden_tests
 from autograder.sandbox.runner import Limits
 from coursekit.course import ASSIGNMENTS_DIR
+from coursekit.site import grading_page
 from coursekit.validate import solution_lines
 
 LIMITS = Limits(probe_seconds=2.0, import_seconds=3.0, part_seconds=20.0)
@@ -51,6 +53,9 @@ def graded(tmp_path_factory):
                 build(sub, subs / sub.name, forged)
         build(Submission("reference", assignment), subs / "reference", forged)
         shutil.copytree(ASSIGNMENTS_DIR / assignment, subs / "stub")
+        shutil.copytree(subs / "stub", subs / "stub-with-a-comment")
+        with (subs / "stub-with-a-comment" / "micrograd" / f"{assignment}.py").open("a") as f:
+            f.write("# the same code in other files: other inputs\n")
         for i in range(REPEATS):
             shutil.copytree(subs / "reference", subs / f"repeat-reference-{i}")
             shutil.copytree(subs / "stub", subs / f"repeat-stub-{i}")
@@ -201,3 +206,28 @@ def test_no_feedback_contains_reference_code(graded):
         text = json.dumps(graded[key])
         leaked = [line for line in secret if line in text]
         assert not leaked, f"{key}: {leaked[:3]}"
+
+
+@pytest.mark.parametrize("assignment", ["engine", "train"])  # their stubs' feedback quotes the inputs
+def test_other_files_are_graded_on_other_inputs(graded, assignment):
+    stub, other = graded[(assignment, "stub")], graded[(assignment, "stub-with-a-comment")]
+    assert stub["score"] == other["score"] == 0
+    differ = [a["name"] for a, b in zip(stub["tests"], other["tests"], strict=True) if a["output"] != b["output"]]
+    # Every engine test's feedback quotes its inputs; in train, those of mse_loss and sgd_step do.
+    quoting = [t["name"] for t in stub["tests"] if assignment == "engine" or "train" not in t["name"].split(": ")[1]]
+    assert differ == quoting, "every test draws its inputs from the fingerprint of the files"
+
+
+def test_a_hidden_test_does_not_copy_the_sandbox_text_of_an_import_error(graded):
+    r = graded[("engine", "syntax_error")]
+    assert "SyntaxError" in r["output"]  # the summary says what happened
+    hidden = [t for t in r["tests"] if t["visibility"] == "after_published"]
+    assert hidden and all(t["output"] == NOT_IMPORTED for t in hidden)
+    assert all("SyntaxError" in t["output"] for t in r["tests"] if t["visibility"] == "visible")
+
+
+def test_the_grading_page_says_which_checks_are_of_given_code():
+    page = grading_page()
+    given = [e for a in ASSIGNMENTS for e in hidden_tests(a) if e["given"]]
+    assert given and all(e["points"] == 0 for e in given)
+    assert page.count("checked, not graded: this code is given") == len(given)
