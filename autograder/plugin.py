@@ -47,6 +47,7 @@ class GradingPlugin:
         self.records: dict[str, TestRecord] = {}
         self.asks: dict[str, list[Ask]] = {}
         self.part: PartRun | None = None
+        self.ran_student_code = False  # whole-part errors are then the sandbox's text, not the grader's
         self._done = threading.Event()
 
     # -- collection: what to run ---------------------------------------------
@@ -98,6 +99,7 @@ class GradingPlugin:
             else:
                 modules = [*self.assignment.reference_modules, self.assignment.graded_module]
                 self.part = run_part(self.sandbox, modules, probes, self.limits)
+                self.ran_student_code = True
         except Exception as exc:  # a fault of the grader: every check says so, nothing is scored
             error = f"the grader failed to run this submission ({type(exc).__name__}: {exc}); tell your instructor"
             self.part = PartRun(import_error=error)
@@ -116,7 +118,7 @@ class GradingPlugin:
         outcomes = self.part.outcomes if self.part else {}
         missing = Outcome(False, error="not run")
         given = [outcomes.get(f"{nodeid}#{i}", missing) for i in range(len(self.asks[nodeid]))]
-        if self.records[nodeid].hidden:
+        if self.records[nodeid].hidden and self.ran_student_code:
             # Sandbox text about the whole part (an import error) may quote anything: a hidden test's
             # output, shown after publication, says where to look instead of copying it.
             given = [Outcome(False, error=NOT_IMPORTED, whole_part=True) if o.whole_part else o for o in given]
