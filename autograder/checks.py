@@ -298,7 +298,11 @@ def describe_graph(program: Program) -> str:
 
 
 def model_ask(kind: str, spec: dict) -> Ask:
-    return Ask(kind, spec, label=f"`{call(spec['model'])}` with the test's weights")
+    model = spec["model"]
+    inside = {"Neuron": "the test's weights", "Layer": "the grader's stand-in neurons"}.get(
+        model["kind"], "the grader's stand-in layers"
+    )
+    return Ask(kind, spec, label=f"`{call(model)}` with {inside}")
 
 
 def parameters_ask(model: dict, rng: random.Random) -> Ask:
