@@ -4,7 +4,7 @@ The workflow of every template must be valid for GitHub (JSON schema and
 actionlint), and running it with act, on this machine, with stand-ins for the
 actions it uses (tests/classroom_actions/), must hand Classroom's reporter the
 points our grader gives: full marks for the reference, 0 for the stub, the
-grader's own partial score for an engine with one broken `_backward`.
+grader's own partial score for an engine whose `backward()` forgets `reversed`.
 """
 
 import base64
@@ -206,7 +206,7 @@ def test_leak_check_of_bundles_finds_a_solution_module_a_line_of_one_and_a_marke
         "autograder/copy.py": (SOLUTION_PACKAGE / "train.py").read_bytes(),
         "autograder/line.py": b"x = 1\n            self.grad += (1 - out.data**2) * out.grad\n",
         "autograder/marker.py": b"### BEGIN SOLUTION\n",
-        "autograder/clean.py": b"for p in params:\n    continue\n",
+        "autograder/clean.py": b"loss.backward()\n    continue\n",  # lines of the grader's own code too
     }
     assert solution_leaks(planted) == ["autograder/copy.py", "autograder/line.py", "autograder/marker.py"]
 
@@ -229,16 +229,16 @@ def test_bundles_are_byte_identical_when_made_twice(delivery, tmp_path):
 # -- the workflow, run by act with stand-in actions -----------------------------------------
 
 
-def broken_tanh(engine):
-    line = "self.grad += (1 - out.data**2) * out.grad"
+def backward_not_reversed(engine):
+    line = "for node in reversed(topological_sort(self)):"
     assert line in engine
-    return engine.replace(line, "self.grad += (1 - out.data) * out.grad")
+    return engine.replace(line, "for node in topological_sort(self):")
 
 
 SUBMISSIONS = {
     "reference": lambda engine: (SOLUTION_PACKAGE / "engine.py").read_text(),
     "stub": lambda engine: engine,
-    "partial": lambda engine: broken_tanh((SOLUTION_PACKAGE / "engine.py").read_text()),
+    "partial": lambda engine: backward_not_reversed((SOLUTION_PACKAGE / "engine.py").read_text()),
 }
 
 
@@ -338,7 +338,7 @@ def test_reporter_receives_the_graders_partial_score_test_by_test(act_runs):
     received = run["report"]["received"][GRADE_STEP]["tests"]
     assert [(t["name"], t["score"]) for t in received] == [(t["name"], t["score"]) for t in expected["tests"]]
     hidden_failures = [t for t in received if t["status"] == "fail" and t["message"] == WITHHELD]
-    assert hidden_failures  # the broken tanh fails hidden tests too: their inputs stay hidden
+    assert hidden_failures  # the unreversed backward() fails hidden tests too: their inputs stay hidden
 
 
 def test_workflow_checks_out_the_submission_and_the_grader_with_the_token(act_runs):
