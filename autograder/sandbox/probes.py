@@ -269,6 +269,8 @@ def sgd(modules, spec):
 
 def grader_loss(ypred, ys):
     """The grader's mean squared error, in place of the student's while `train` is judged."""
+    if len(ypred) != len(ys):
+        raise ValueError(f"train passed {len(ypred)} predictions to mse_loss for {len(ys)} targets")
     total = 0.0
     for guess, target in zip(ypred, ys):
         gap = guess + (-target)
