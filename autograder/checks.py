@@ -104,7 +104,9 @@ class Feedback:
     def length(self, what: str, got: object, n: int) -> bool:
         if isinstance(got, list) and len(got) == n:
             return True
-        self.add(f"{what} should be a list of {n}, got {fmt(got)}")
+        self.add(
+            f"{what} should be a list of {n}, got " + (f"a list of {len(got)}" if isinstance(got, list) else fmt(got))
+        )
         return False
 
     def ok(self, ask: Ask, outcome: Outcome) -> bool:
