@@ -1,14 +1,15 @@
 """Expected answers, computed in the grader's own process with PyTorch in float64.
 
-Nothing here sees the student's code. Results are cached: they depend only on
-the hidden tests' inputs, so a warm grader computes them once for a whole batch.
+Nothing here sees the student's code. Inputs are drawn per submission, so the
+caches only serve a regrade of the same files within one process.
 """
 
 from __future__ import annotations
 
 import functools
 
-from autograder.programs import Program
+from autograder.models import layout
+from autograder.programs import Program, step_text
 
 
 @functools.cache
@@ -23,78 +24,66 @@ def _tensor(x: float):  # noqa: ANN202
     return torch().tensor(float(x), dtype=torch().float64, requires_grad=True)
 
 
-@functools.cache
-def evaluate(program: Program) -> dict:
-    """Every node's data, and its grad after `root.backward()`, by torch."""
+def _run(program: Program) -> dict:
+    """The program on torch tensors: name -> tensor, each step evaluated from its text (programs.OPERATORS)."""
     env = {name: _tensor(x) for name, x in program.leaves}
-
-    def arg(a):  # noqa: ANN001, ANN202
-        return env[a] if isinstance(a, str) else a
-
     for name, op, args in program.steps:
-        a = [arg(x) for x in args]
-        if op == "add":
-            t = a[0] + a[1]
-        elif op == "sub":
-            t = a[0] - a[1]
-        elif op == "mul":
-            t = a[0] * a[1]
-        elif op == "truediv":
-            t = a[0] / a[1]
-        elif op == "pow":
-            t = a[0] ** a[1]
-        elif op == "neg":
-            t = -a[0]
-        else:
-            t = getattr(a[0], op)()
+        t = eval(step_text(op, args), {"__builtins__": {}}, env)  # noqa: S307 - the grader's own table
         t.retain_grad()
         env[name] = t
+    return env
+
+
+@functools.lru_cache(maxsize=2048)
+def evaluate(program: Program) -> dict:
+    """Every node's data, and its grad after `root.backward()`."""
+    env = _run(program)
     data = {name: t.item() for name, t in env.items()}
-    grad = None
-    if program.backward:
-        env[program.root].backward()
-        grad = {name: (t.grad.item() if t.grad is not None else 0.0) for name, t in env.items()}
+    env[program.root].backward()
+    grad = {name: (t.grad.item() if t.grad is not None else 0.0) for name, t in env.items()}
     return {"data": data, "grad": grad}
 
 
-def _model_tensors(kind: str, args: tuple, weights: dict[str, float]) -> list[list[tuple[list, object]]]:
-    """The model's weights as tensors, layer by layer, neuron by neuron: [(w, b), ...]."""
-    if kind == "Neuron":
-        sizes, prefixes = [args[0]], [[""]]
-    elif kind == "Layer":
-        sizes, prefixes = [args[0]], [[f"neurons[{j}]." for j in range(args[1])]]
-    else:
-        sizes = [args[0], *args[1]]
-        prefixes = [[f"layers[{k}].neurons[{j}]." for j in range(n)] for k, n in enumerate(args[1])]
-    layers = []
-    for k, layer in enumerate(prefixes):
-        neurons = []
-        for prefix in layer:
-            w = [_tensor(weights[f"{prefix}w[{i}]"]) for i in range(sizes[k])]
-            neurons.append((w, _tensor(weights[f"{prefix}b"])))
-        layers.append(neurons)
-    return layers
+@functools.lru_cache(maxsize=256)
+def local_derivatives(program: Program) -> dict[str, list[float]]:
+    """Each step's d(node)/d(argument), one per node argument occurrence (`a * a` gives two).
+
+    Only the diagnoses need these (they replay a mistaken backward pass,
+    autograder/diagnoses.py), so they are computed only for a wrong answer.
+    """
+    data = evaluate(program)["data"]
+    local = {}
+    for name, op, args in program.steps:
+        own = {f"_{i}": _tensor(data[a]) for i, a in enumerate(args) if isinstance(a, str)}
+        text = step_text(op, tuple(f"_{i}" if isinstance(a, str) else a for i, a in enumerate(args)))
+        out = eval(text, {"__builtins__": {}}, own)  # noqa: S307 - the grader's own table
+        grads = torch().autograd.grad(out, list(own.values()), allow_unused=True)
+        local[name] = [0.0 if g is None else g.item() for g in grads]
+    return local
 
 
-def _forward(layers: list, x: list, nonlin: bool = True):  # noqa: ANN202
-    for neurons in layers:
-        outs = []
-        for w, b in neurons:
-            act = b + sum(wi * xi for wi, xi in zip(w, x))
-            outs.append(act.tanh() if nonlin else act)
-        x = outs
-    return x[0] if len(x) == 1 else x
+def local_backward(program: Program, start: dict[str, float], out_grad: float) -> dict:
+    """`out._backward()` alone on a one-step program: each leaf's starting grad plus its share of `out_grad`."""
+    env = _run(program)
+    out = env[program.root]
+    # Not `backward(gradient=...)`: torch checks that argument's shape with sympy, a 1.8 s import.
+    (out * out_grad).backward()
+    share = {name: env[name].grad.item() if env[name].grad is not None else 0.0 for name, _ in program.leaves}
+    return {
+        "data": out.item(),
+        "grad": {name: start[name] + share[name] for name, _ in program.leaves},
+        "share": share,
+    }
 
 
-def model_forward(model: dict, inputs: list[list[float]]) -> list:
-    """The model's output on each input, as micrograd's nn returns it (a number or a list)."""
-    layers = _model_tensors(model["kind"], tuple(model["args"]), model["weights"])
-    nonlin = model["kwargs"].get("nonlin", True)
-    results = []
-    for x in inputs:
-        out = _forward(layers, [float(v) for v in x], nonlin)
-        results.append([o.item() for o in out] if isinstance(out, list) else out.item())
-    return results
+def neuron_forward(model: dict, inputs: list[list[float]]) -> list[float]:
+    """A single neuron's output on each input: tanh(w·x + b), or w·x + b when `nonlin=False`."""
+    t = torch()
+    nin = model["args"][0]
+    w = t.tensor([model["weights"][f"w[{i}]"] for i in range(nin)], dtype=t.float64)
+    b = model["weights"]["b"]
+    act = t.tensor(inputs, dtype=t.float64) @ w + b
+    return (act.tanh() if model["kwargs"].get("nonlin", True) else act).tolist()
 
 
 def mse(ypred: list[float], ys: list[float]) -> dict:
@@ -105,20 +94,50 @@ def mse(ypred: list[float], ys: list[float]) -> dict:
     return {"loss": loss.item(), "grad": yp.grad.tolist()}
 
 
-def training_curve(model: dict, xs: list[list[float]], ys: list[float], steps: int, lr: float) -> list[float]:
-    """The loss of every step of the training loop the contract describes, by torch."""
-    layers = _model_tensors(model["kind"], tuple(model["args"]), model["weights"])
-    params = [p for neurons in layers for w, b in neurons for p in (*w, b)]
-    target = torch().tensor(ys, dtype=torch().float64)
+def training(model: dict, xs: list, ys: list, steps: int, lr: float, zero_grad: bool = True) -> dict:
+    """The training loop of the contract, by torch on weight matrices (the model's layout, tanh everywhere).
+
+    Returns the loss of every step, the weights after training by path, and the
+    loss of the trained model on the data. `zero_grad=False` replays the
+    common mistake of letting gradients pile up, for its diagnosis.
+    """
+    t = torch()
+    layers = []
+    for neurons in layout(model["kind"], model["args"]):
+        w = [[model["weights"][f"{prefix}w[{i}]"] for i in range(nin)] for prefix, nin in neurons]
+        b = [model["weights"][f"{prefix}b"] for prefix, _ in neurons]
+        layers.append(
+            (t.tensor(w, dtype=t.float64, requires_grad=True), t.tensor(b, dtype=t.float64, requires_grad=True))
+        )
+    x, y = t.tensor(xs, dtype=t.float64), t.tensor(ys, dtype=t.float64)
+
+    def loss_now():  # noqa: ANN202
+        h = x
+        for w, b in layers:
+            h = (h @ w.T + b).tanh()
+        return ((h.reshape(-1) - y) ** 2).mean()
+
     losses = []
     for _ in range(steps):
-        ypred = torch().stack([_forward(layers, x) for x in xs])
-        loss = ((ypred - target) ** 2).mean()
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with torch().no_grad():
-            for p in params:
-                p -= lr * p.grad
-        losses.append(loss.item())
-    return losses
+        current = loss_now()
+        if zero_grad:
+            for tensor in (p for pair in layers for p in pair):
+                tensor.grad = None
+        current.backward()
+        with t.no_grad():
+            for tensor in (p for pair in layers for p in pair):
+                tensor -= lr * tensor.grad
+        losses.append(current.item())
+    with t.no_grad():
+        final = loss_now().item()
+    weights = {}
+    for neurons, (w, b) in zip(layout(model["kind"], model["args"]), layers, strict=True):
+        for j, (prefix, nin) in enumerate(neurons):
+            weights.update({f"{prefix}w[{i}]": w[j, i].item() for i in range(nin)})
+            weights[f"{prefix}b"] = b[j].item()
+    return {"losses": losses, "weights": weights, "final_loss": final}
+
+
+def loss_of(predictions: list[float], ys: list[float]) -> float:
+    """The mean squared error of plain numbers (the trained model's predictions, measured in the sandbox)."""
+    return sum((p - y) ** 2 for p, y in zip(predictions, ys, strict=True)) / len(ys)

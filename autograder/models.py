@@ -1,9 +1,11 @@
-"""Models as data: the inputs of the nn and train tests.
+"""Models as data: the inputs of the nn and train tests, and the one schema of a model's paths.
 
 A model spec names a class of the student's nn.py (`Neuron`, `Layer`, `MLP`),
 its arguments, and a value for every weight and bias, by the path of the
 attribute that holds it (`layers[0].neurons[2].w[1]`, `...b`): the contract's
-attribute names, so weights are set without relying on `parameters()`.
+attribute names, so weights are found and set without relying on
+`parameters()`. `layout()` is the only place that knows how a model's neurons
+are laid out; the sandbox receives it in the spec, torch (expected.py) reads it.
 """
 
 from __future__ import annotations
@@ -11,29 +13,31 @@ from __future__ import annotations
 import random
 
 
-def paths(kind: str, args: tuple) -> list[str]:
-    """Every weight and bias of the model, by path: layer by layer, neuron by neuron, w then b."""
+def layout(kind: str, args: tuple | list) -> list[list[list]]:
+    """The model's neurons, layer by layer: `[path prefix, number of inputs]` for each one."""
     if kind == "Neuron":
-        return [f"w[{i}]" for i in range(args[0])] + ["b"]
+        return [[["", args[0]]]]
     if kind == "Layer":
-        nin, nout = args
-        return [p for j in range(nout) for p in [f"neurons[{j}].w[{i}]" for i in range(nin)] + [f"neurons[{j}].b"]]
-    nin, nouts = args
-    sizes = [nin, *nouts]
+        return [[[f"neurons[{j}].", args[0]] for j in range(args[1])]]
+    fan_in = [args[0], *args[1]]
+    return [[[f"layers[{k}].neurons[{j}].", fan_in[k]] for j in range(n)] for k, n in enumerate(args[1])]
+
+
+def paths(kind: str, args: tuple | list) -> list[str]:
+    """Every weight and bias of the model, by path: layer by layer, neuron by neuron, w then b."""
     return [
-        f"layers[{k}].neurons[{j}].{p}"
-        for k, n in enumerate(nouts)
-        for j in range(n)
-        for p in [f"w[{i}]" for i in range(sizes[k])] + ["b"]
+        p
+        for layer in layout(kind, args)
+        for prefix, nin in layer
+        for p in [*(f"{prefix}w[{i}]" for i in range(nin)), f"{prefix}b"]
     ]
 
 
-def model(kind: str, *args: object, seed: int, nonlin: bool | None = None) -> dict:
-    """A model spec with seeded weights in [-1, 1], as `random.uniform(-1, 1)` would draw them."""
-    rng = random.Random(seed)
+def model(kind: str, *args: object, rng: random.Random, nonlin: bool | None = None) -> dict:
+    """A model spec with drawn weights in [-1, 1], as `random.uniform(-1, 1)` would draw them."""
     kwargs = {} if nonlin is None else {"nonlin": nonlin}
     weights = {p: round(rng.uniform(-1, 1), 4) for p in paths(kind, args)}
-    return {"kind": kind, "args": list(args), "kwargs": kwargs, "weights": weights}
+    return {"kind": kind, "args": list(args), "kwargs": kwargs, "weights": weights, "layout": layout(kind, args)}
 
 
 def call(spec: dict) -> str:
@@ -43,8 +47,7 @@ def call(spec: dict) -> str:
     return f"{spec['kind']}({args}{kwargs})"
 
 
-def inputs(seed: int, nin: int, n: int) -> list[list[float]]:
-    rng = random.Random(seed)
+def inputs(rng: random.Random, nin: int, n: int) -> list[list[float]]:
     return [[round(rng.uniform(-2, 2), 3) for _ in range(nin)] for _ in range(n)]
 
 

@@ -27,6 +27,7 @@ def hidden_tests(assignment_name: str) -> list[dict]:
                     "test": f"{path.name}::{fn.__name__}",
                     "points": fn.graded.points,
                     "hidden": fn.graded.hidden,
+                    "given": fn.graded.given,
                     "description": " ".join((fn.__doc__ or "").split()),
                 }
             )

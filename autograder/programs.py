@@ -1,11 +1,16 @@
 """Expression programs: the inputs of the engine tests, as data.
 
 A program names some leaves, then builds nodes from them step by step, e.g.
-leaves a=2.0, b=-3.0, then `c = a * b`. The sandbox runs it with the student's
-`Value` (sandbox/probes.py), the grader with torch in float64 (expected.py), and
-the feedback shows it as the expression it is: `(a * b)` with a=2.0, b=-3.0.
-A number among a step's arguments is a plain constant, so `2.0 - a` exercises
-`__rsub__` exactly as a student would write it.
+leaves a=2.0, b=-3.0, then `c = a * b`. Each step's operator is one entry of
+`OPERATORS`, an expression text evaluated on both sides: with the student's
+`Value` in the sandbox (sandbox/probes.py) and with torch tensors in float64 in
+the grader (expected.py). The feedback shows a program as the expression it
+is: `(a * b)` with a=2.0, b=-3.0. A number among a step's arguments is a plain
+constant, so `2.5 - a` exercises `__rsub__` exactly as a student would write it.
+
+Every input is drawn from a `random.Random` that the grader seeds per
+submission (autograder/fingerprint.py): a regrade of the same files draws the
+same inputs, other files draw others.
 """
 
 from __future__ import annotations
@@ -14,23 +19,30 @@ import functools
 import random
 from dataclasses import dataclass
 
-SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "pow": "**"}
-# How the engine builds each operator from its primitives (see engine.py), so that a
-# test can say which primitives it relies on.
-PRIMITIVES = {
-    "add": {"add"},
-    "mul": {"mul"},
-    "pow": {"pow"},
-    "neg": {"mul"},
-    "sub": {"add", "mul"},
-    "truediv": {"mul", "pow"},
-    "exp": {"exp"},
-    "tanh": {"tanh"},
-    "relu": {"relu"},
+# The one table of operators: how a step is written, with `{0}`, `{1}` its arguments.
+# A new operator is one line here (and its hidden test); nothing else dispatches on it.
+OPERATORS = {
+    "add": "{0} + {1}",
+    "sub": "{0} - {1}",
+    "mul": "{0} * {1}",
+    "truediv": "{0} / {1}",
+    "pow": "{0} ** {1}",
+    "neg": "-{0}",
+    "exp": "{0}.exp()",
+    "tanh": "{0}.tanh()",
+    "relu": "{0}.relu()",
 }
+# Operators with a `_backward` the student writes (the others are built from them in the course's engine).
+PRIMITIVES = ("add", "mul", "pow", "exp", "tanh", "relu")
 
 Arg = str | float
 MAX_FORMULA = 80
+
+
+def step_text(op: str, args: tuple[Arg, ...], names: dict[str, str] | None = None) -> str:
+    """A step as an expression: `a + b`, `2.5 - a`, `n.tanh()`; `names` renames the node arguments."""
+    parts = [(names or {}).get(a, a) if isinstance(a, str) else repr(a) for a in args]
+    return OPERATORS[op].format(*parts)
 
 
 @dataclass(frozen=True)
@@ -41,32 +53,23 @@ class Program:
     backward: bool = True
 
     def spec(self) -> dict:
-        """The JSON form the sandbox receives."""
+        """The JSON form the sandbox receives: each step as its expression text."""
         return {
             "leaves": [list(leaf) for leaf in self.leaves],
-            "steps": [[name, op, list(args)] for name, op, args in self.steps],
+            "steps": [[name, op, step_text(op, args), list(args)] for name, op, args in self.steps],
             "root": self.root,
-            "backward": self.backward,
         }
-
-    def key(self) -> str:
-        return repr((self.leaves, self.steps, self.root, self.backward))
 
     def formula(self, name: str | None = None) -> str:
         """The expression a node stands for, in the leaves' names (long ones by their node name)."""
         return self.formulas()[name or self.root]
 
-    @functools.cache  # noqa: B019 - programs are few, immutable and live as long as the tests
+    @functools.cache  # noqa: B019 - programs are immutable and few per session
     def formulas(self) -> dict[str, str]:
         text = {name: name for name, _ in self.leaves}
         for name, op, args in self.steps:
-            parts = [text[a] if isinstance(a, str) else repr(a) for a in args]
-            if op in SYMBOLS:
-                formula = f"({parts[0]} {SYMBOLS[op]} {parts[1]})"
-            elif op == "neg":
-                formula = f"(-{parts[0]})"
-            else:
-                formula = f"{parts[0]}.{op}()"
+            formula = step_text(op, args, text)
+            formula = formula if OPERATORS[op].startswith("{0}.") else f"({formula})"
             # Past a readable length a node is shown by its name (the feedback says so).
             text[name] = formula if len(formula) <= MAX_FORMULA else name
         return text
@@ -93,20 +96,23 @@ class Program:
 
     @functools.cache  # noqa: B019 - see formulas()
     def reachable(self) -> set[str]:
-        graph, seen, stack = self.edges(), set(), [self.root]
-        while stack:
-            n = stack.pop()
+        graph, seen, todo = self.edges(), set(), [self.root]
+        while todo:
+            n = todo.pop()
             if n not in seen:
                 seen.add(n)
-                stack.extend(graph[n])
+                todo.extend(graph[n])
         return seen
 
-    def primitives(self) -> set[str]:
-        return {p for _, op, _ in self.steps for p in PRIMITIVES[op]}
 
-
-def leaf_names(n: int) -> list[str]:
-    return [chr(ord("a") + i) for i in range(n)]
+def draw(rng: random.Random, n: int, low: float, high: float, away_from_zero: float = 0.0) -> list[float]:
+    """`n` numbers in [low, high], 3 decimals, each at least `away_from_zero` from 0."""
+    values = []
+    while len(values) < n:
+        x = round(rng.uniform(low, high), 3)
+        if abs(x) >= away_from_zero:
+            values.append(x)
+    return values
 
 
 def single(op: str, *args: Arg, leaves: dict[str, float], backward: bool = True) -> Program:
@@ -114,10 +120,11 @@ def single(op: str, *args: Arg, leaves: dict[str, float], backward: bool = True)
     return Program(tuple(leaves.items()), (("out", op, args),), "out", backward)
 
 
-def chain(length: int, seed: int) -> Program:
+def chain(length: int, rng: random.Random) -> Program:
     """x, then `length` products with fresh weight leaves: a chain for the topological sort."""
-    rng = random.Random(seed)
-    leaves = [("x", 0.5)] + [(f"w{i}", round(rng.uniform(0.9, 1.1), 3)) for i in range(length)]
+    leaves = [("x", round(rng.uniform(0.3, 0.7), 3))] + [
+        (f"w{i}", round(rng.uniform(0.9, 1.1), 3)) for i in range(length)
+    ]
     steps, prev = [], "x"
     for i in range(length):
         steps.append((f"n{i}", "mul", (prev, f"w{i}")))
@@ -125,14 +132,15 @@ def chain(length: int, seed: int) -> Program:
     return Program(tuple(leaves), tuple(steps), prev, backward=False)
 
 
-def random_graph(seed: int, n_leaves: int, n_steps: int, ops: tuple[str, ...], backward: bool) -> Program:
+def random_graph(rng: random.Random, n_leaves: int, n_steps: int, ops: tuple[str, ...], backward: bool) -> Program:
     """A random DAG: each step applies an op to earlier nodes, often reusing them.
 
     Inputs are kept in safe domains: leaves in [-2, 2]; exp and pow only see
-    tanh outputs (|x| <= 1), so nothing overflows or divides by zero.
+    tanh outputs (|x| <= 1), so nothing overflows or divides by zero. Only
+    Values are operands (the exponent of `**` excepted), so that every node of
+    the student's graph is one the program names.
     """
-    rng = random.Random(seed)
-    names = leaf_names(n_leaves)
+    names = [chr(ord("a") + i) for i in range(n_leaves)]
     leaves = tuple((n, round(rng.uniform(-2, 2), 3)) for n in names)
     nodes, bounded, steps = list(names), [], []
     for i in range(n_steps):
@@ -144,7 +152,7 @@ def random_graph(seed: int, n_leaves: int, n_steps: int, ops: tuple[str, ...], b
             args = (rng.choice(nodes), rng.choice(names + bounded))
         elif op in ("exp", "pow") and bounded:
             src = rng.choice(bounded)
-            args = (src,) if op == "exp" else (src, 2)
+            args = (src,) if op == "exp" else (src, rng.choice((2, 3)))
         else:
             op = "tanh" if op in ("exp", "pow") else op
             args = (rng.choice(nodes),)

@@ -141,7 +141,8 @@ def grading_page() -> str:
         a = repo.assignment
         tests = hidden_tests(a.name)
         rows = [
-            f"| {_cell(t['name'])} | {t['points']} | {_cell(t['description'])} | "
+            f"| {_cell(t['name'])} | {'checked, not graded: this code is given' if t.get('given') else t['points']} | "
+            f"{_cell(t['description'])} | "
             f"{'after publication' if t.get('hidden') else 'at once'} |"
             for t in tests
         ]

@@ -58,6 +58,8 @@ def test_grade_all_writes_feedback_saying_what_failed_and_why(batch):
     assert "## What failed" not in (out / "feedback" / "ada.md").read_text()
     bob = (out / "feedback" / "bob.md").read_text()
     assert "still a stub" in bob and bob.count(f"0 / {ENGINE_MAX:g}") == 1  # the summary line, once
+    mul = next(t for t in hidden_tests("engine") if t["test"].endswith("::test_mul_backward"))
+    assert f"engine: mul backward (0 / {mul['points']})" in bob
     assert "micrograd/engine.py is missing" in (out / "feedback" / "cy.md").read_text()
 
 

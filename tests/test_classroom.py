@@ -344,7 +344,7 @@ def test_leak_check_of_bundles_finds_a_solution_module_a_line_of_one_and_a_marke
         "autograder/copy.py": (SOLUTION_PACKAGE / "train.py").read_bytes(),
         "autograder/line.py": b"x = 1\n            self.grad += (1 - out.data**2) * out.grad\n",
         "autograder/marker.py": b"### BEGIN SOLUTION\n",
-        "autograder/clean.py": b"for p in params:\n    continue\n",
+        "autograder/clean.py": b"loss.backward()\n    continue\n",  # lines of the grader's own code too
     }
     assert solution_leaks(planted) == ["autograder/copy.py", "autograder/line.py", "autograder/marker.py"]
 

@@ -5,12 +5,13 @@ inputs, the root last. The graphs use only `+` and `*` between named Values, and
 no test here calls `backward()`: a bug in a `_backward` costs nothing here.
 """
 
-from autograder.grading import check_topological_order, graded, topo
-from autograder.programs import Program, chain, random_graph
+from autograder.checks import check_topological_order, graded, topo
+from autograder.programs import Program, chain, draw, random_graph
 
 
-def diamond(depth):
+def diamond(depth, rng):
     """x feeds two nodes that meet again, `depth` times over: each level is a diamond."""
+    x, k = draw(rng, 2, 0.3, 1.1)
     steps, prev = [], "x"
     for i in range(depth):
         steps += [
@@ -19,37 +20,44 @@ def diamond(depth):
             (f"d{i}", "mul", (f"l{i}", f"r{i}")),
         ]
         prev = f"d{i}"
-    return Program((("x", 0.5), ("k", 1.1)), tuple(steps), prev, backward=False)
+    return Program((("x", x), ("k", k)), tuple(steps), prev, backward=False)
 
 
-def shared():
+def shared(rng):
     """One subexpression used by many later nodes: s = a*b, then s+a, s*c, (s+a)*(s*c), ..."""
     steps = [("s", "mul", ("a", "b")), ("t", "add", ("s", "a")), ("u", "mul", ("s", "c"))]
     steps += [("v", "mul", ("t", "u")), ("w", "add", ("v", "s")), ("z", "mul", ("w", "t"))]
-    return Program((("a", 1.5), ("b", -0.5), ("c", 2.0)), tuple(steps), "z", backward=False)
+    a, b, c = draw(rng, 3, -2.0, 2.0)
+    return Program((("a", a), ("b", b), ("c", c)), tuple(steps), "z", backward=False)
 
 
-@graded(2, [topo(chain(n, seed)) for n, seed in ((1, 1), (10, 2), (300, 3))])
+@graded(2, lambda rng: [topo(chain(n, rng)) for n in (1, 10, 300)])
 def test_topological_sort_chains(answers):
     """Chains of 1, 10 and 300 products: every node once, inputs first, the root last."""
     check_topological_order(answers)
 
 
-@graded(2, [topo(diamond(1)), topo(diamond(12))])
+@graded(3, lambda rng: [topo(diamond(1, rng)), topo(diamond(12, rng))])
 def test_topological_sort_diamonds(answers):
     """Diamonds (a node reached along two paths) are listed once: a visited set is needed."""
     check_topological_order(answers)
 
 
-@graded(2, [topo(shared()), topo(Program((("a", 2.0),), (("out", "add", ("a", "a")),), "out", False))])
+@graded(
+    3,
+    lambda rng: [
+        topo(shared(rng)),
+        topo(Program((("a", draw(rng, 1, -2, 2)[0]),), (("out", "add", ("a", "a")),), "out", False)),
+    ],
+)
 def test_topological_sort_shared_subexpressions(answers):
     """A subexpression used by several later nodes, and `a + a`, each listed once, before their users."""
     check_topological_order(answers)
 
 
 @graded(
-    3,
-    [topo(random_graph(seed, 4, n, ("add", "mul"), backward=False)) for seed, n in ((21, 12), (22, 40), (23, 120))],
+    4,
+    lambda rng: [topo(random_graph(rng, 4, n, ("add", "mul"), backward=False)) for n in (12, 40, 120)],
     hidden=True,
 )
 def test_topological_sort_random_dags(answers):

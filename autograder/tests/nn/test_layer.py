@@ -1,25 +1,38 @@
-"""`Layer`: a list of neurons on the same inputs, and its parameters, on the reference engine."""
+"""`Layer`, with the grader's stand-in neurons inside: its call and its parameters, judged alone.
 
-from autograder.grading import check_model_forward, check_parameters, graded, model_ask
+The stand-ins return drawn outputs and record what they are given, and hold
+their own weight Values: a bug in `Neuron` costs nothing here.
+"""
+
+from autograder.checks import (
+    check_container_forward,
+    check_parameters,
+    graded,
+    model_ask,
+    parameters_ask,
+    stand_in_outputs,
+)
 from autograder.models import inputs, model
 
 
-@graded(
-    3,
-    [model_ask("model_forward", {"model": model("Layer", 3, n, seed=n), "inputs": inputs(n, 3, 3)}) for n in (2, 4)],
-)
+def forward(rng, nout):
+    spec = stand_in_outputs(model("Layer", 3, nout, rng=rng), rng)
+    return model_ask("model_forward", {"model": spec, "inputs": inputs(rng, 3, 2)})
+
+
+@graded(3, lambda rng: [forward(rng, n) for n in (2, 4)])
 def test_layer_forward(answers):
-    """`Layer(nin, nout)(x)` returns the list of its neurons' outputs, against torch."""
-    check_model_forward(answers)
+    """`Layer(nin, nout)(x)` calls each neuron on x and returns the list of their outputs, in order."""
+    check_container_forward(answers)
 
 
-@graded(2, [model_ask("model_forward", {"model": model("Layer", 3, 1, seed=7), "inputs": inputs(7, 3, 2)})])
+@graded(2, lambda rng: [forward(rng, 1)])
 def test_layer_of_one_neuron_returns_a_value(answers):
     """`Layer(nin, 1)(x)` returns the single output Value itself, not a one-element list."""
-    check_model_forward(answers)
+    check_container_forward(answers)
 
 
-@graded(3, [model_ask("model_parameters", {"model": model("Layer", 3, n, seed=n)}) for n in (1, 3)])
+@graded(3, lambda rng: [parameters_ask(model("Layer", 3, n, rng=rng), rng) for n in (1, 3)])
 def test_layer_parameters(answers):
     """`Layer.parameters()`: its neurons' parameters, neuron by neuron, each neuron's w then b."""
     check_parameters(answers)

@@ -1,13 +1,10 @@
 """`mse_loss(ypred, ys)`: the mean of the squared errors, as a Value connected to every prediction."""
 
-import random
-
-from autograder import expected
-from autograder.grading import Ask, Feedback, graded
+from autograder import diagnoses, expected
+from autograder.checks import Ask, Feedback, graded
 
 
-def cases(seed):
-    rng = random.Random(seed)
+def cases(rng):
     out = []
     for n in (1, 2, 4, 7):
         ypred = [round(rng.uniform(-1, 1), 3) for _ in range(n)]
@@ -21,23 +18,31 @@ def judge(answers, key):
     for ask, outcome in answers:
         if not feedback.ok(ask, outcome):
             continue
+        n = len(ask.spec["ys"])
         want = expected.mse(ask.spec["ypred"], ask.spec["ys"])
+        summed = {"loss": want["loss"] * n, "grad": [g * n for g in want["grad"]]}
+        got = outcome.value
+        if not isinstance(got, dict) or not feedback.length(
+            f"after {ask.label}.backward(): the grads", got.get("grad"), n
+        ):
+            continue
+        line = diagnoses.first_match(got[key], want[key], [(summed[key], diagnoses.SUM_NOT_MEAN)])
         if key == "loss":
-            feedback.value(f"{ask.label}.data", outcome.value["loss"], want["loss"])
-        else:
-            for i, (g, w) in enumerate(zip(outcome.value["grad"], want["grad"])):
-                if not feedback.value(f"after {ask.label}.backward(): ypred[{i}].grad", g, w):
-                    break
+            feedback.value(f"{ask.label}.data", got["loss"], want["loss"], line)
+            continue
+        for i, (g, w) in enumerate(zip(got["grad"], want["grad"], strict=True)):
+            if not feedback.value(f"after {ask.label}.backward(): ypred[{i}].grad", g, w, line):
+                break
     feedback.finish()
 
 
-@graded(5, cases(1))
+@graded(5, cases)
 def test_mse_loss_value(answers):
     """The loss is the *mean* (not the sum) of the squared errors, for 1, 2, 4 and 7 predictions."""
     judge(answers, "loss")
 
 
-@graded(5, cases(2))
+@graded(5, cases)
 def test_mse_loss_gradient(answers):
     """After `loss.backward()`, each prediction's grad is 2 (yhat - y) / n: the loss is built from Values."""
     judge(answers, "grad")
