@@ -130,3 +130,42 @@ def test_a_graph_without_dot_is_one_clear_line_and_the_notebook_runs_on(tmp_path
     ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count]
     assert ran[-1] is [c for c in nb.cells if c.cell_type == "code"][-1]
     assert nbformat.validate(nb) is None
+
+
+STAND_INS = Path(__file__).parent / "classroom_actions"
+
+
+def run_public_tests_workflow(work, engine_source):
+    """Run the engine repository's public-tests workflow with act on a push of `engine_source`."""
+    student = work / "repos" / "student" / "engine-bob"
+    shutil.copytree(ASSIGNMENTS_DIR / "engine", student)
+    (student / "micrograd" / "engine.py").write_text(engine_source)
+    git = ["git", "-c", "user.name=Bob", "-c", "user.email=bob@example.com"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=student, check=True)
+    subprocess.run([*git, "remote", "add", "origin", "https://github.com/student/engine-bob.git"], cwd=student)
+    subprocess.run([*git, "add", "-A"], cwd=student, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "My engine"], cwd=student, check=True)
+    workflow = ".github/workflows/public-tests.yml"
+    command = [BIN / "act", "push", "-W", workflow, "-P", "ubuntu-latest=-self-hosted", "--no-skip-checkout"]
+    command += ["--no-cache-server", "--action-cache-path", work / "act"]
+    for action, folder in [("actions/checkout@v7", "checkout"), ("actions/setup-python@v7", "setup-python")]:
+        command += ["--local-repository", f"{action}={STAND_INS / folder}"]
+    env = {"STANDIN_REPOSITORIES": work / "repos", "STANDIN_PYTHON_BIN": BIN, "STANDIN_LOG": work / "log"}
+    env["PIP_NO_INDEX"] = "1"  # the venv has the pinned pytest: pip must find nothing to fetch
+    for key, value in env.items():
+        command += ["--env", f"{key}={value}"]
+    return subprocess.run([str(c) for c in command], cwd=student, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.skipif(not (BIN / "act").exists(), reason="needs act in the venv")
+@pytest.mark.parametrize("submission", ["reference", "stub"])
+def test_a_push_runs_the_public_tests_workflow(submission, tmp_path):
+    # act runs the workflow as GitHub would on a push, with stand-ins for checkout and setup-python.
+    source = SOLUTION_PACKAGE if submission == "reference" else ASSIGNMENTS_DIR / "engine" / "micrograd"
+    proc = run_public_tests_workflow(tmp_path, (source / "engine.py").read_text())
+    output = proc.stdout + proc.stderr
+    if submission == "reference":
+        assert proc.returncode == 0, output
+        assert " passed" in output and " failed" not in output
+    else:
+        assert proc.returncode != 0 and " failed" in output, output
