@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from coursekit.course import ASSIGNMENTS_DIR
+from coursekit.coverage import course_problems
 from coursekit.release import REFERENCE_DIR, release
 from coursekit.validate import validate
 
@@ -29,6 +30,15 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(problems), file=sys.stderr)
             return 1
         print("validated: the reference passes every public test; every stub fails them; no solution leaks")
+        checked = time.perf_counter()
+        problems = course_problems()
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
+            return 1
+        print(
+            "checked: each assignment's max_points is the sum of its hidden tests' points, and every solution "
+            f"region, stubbed alone, loses points in some graded test ({time.perf_counter() - checked:.1f} s)"
+        )
     print(f"release took {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -2,12 +2,13 @@
 
 `solutions/notebooks/<assignment>/*.ipynb` are nbgrader *source* notebooks:
 exploration of the student's `micrograd` package, plus a few small exercises
-(solution cells) with autograded test cells, some of them hidden. The release
-copies them into a throw-away nbgrader course directory, runs
-`generate_assignment` there (through nbgrader's Python API: one import for
+(solution cells), each followed by a visible self-check (a locked test cell
+worth 0 points: nothing grades the notebooks, and none of their checks is
+hidden). The release copies them into a throw-away nbgrader course directory,
+runs `generate_assignment` there (through nbgrader's Python API: one import for
 every assignment instead of a process each), and puts the student versions
-(outputs cleared, solutions stubbed, hidden tests removed, graded cells locked
-and checksummed) into `assignments/<assignment>/notebooks/`.
+(outputs cleared, solutions stubbed, self-checks locked and checksummed) into
+`assignments/<assignment>/notebooks/`.
 
 Students run the notebooks from their repository's `notebooks/` folder, whose
 parent holds `micrograd/`: `student_layout` builds that layout around any
@@ -207,6 +208,35 @@ def nbgrader_validate(paths: list[Path], invert: bool = False) -> list[str]:
     """
     if not paths:
         return []
+    if invert:
+        # The self-checks are worth 0 points (nothing grades the notebooks), and nbgrader's --invert counts
+        # a failing 0-point cell as passed (score 0 == maximum 0). So it judges copies whose self-checks
+        # are worth 1 point each, checksums renewed: the verdict is then whether every one of them fails.
+        copies = [path.with_name(f"invert-{path.name}") for path in paths]
+        for path, copy in zip(paths, copies):
+            copy.write_text(_one_point_per_check(path.read_text()))
+        try:
+            return [p.replace("invert-", "") for p in nbgrader_validate_as_is(copies, invert=True)]
+        finally:
+            for copy in copies:
+                copy.unlink()
+    return nbgrader_validate_as_is(paths)
+
+
+def _one_point_per_check(text: str) -> str:
+    import nbformat
+    from nbgrader.utils import compute_checksum, is_grade
+
+    nb = nbformat.reads(text, as_version=4)
+    for cell in nb.cells:
+        if is_grade(cell):
+            cell.metadata.nbgrader["points"] = 1
+            cell.metadata.nbgrader["checksum"] = compute_checksum(cell)
+    return nbformat.writes(nb)
+
+
+def nbgrader_validate_as_is(paths: list[Path], invert: bool = False) -> list[str]:
+    """`nbgrader validate [--invert]` on the notebooks exactly as they are; its complaints."""
     with tempfile.TemporaryDirectory(prefix="nbgrader-validate-") as tmp:
         proc = subprocess.run(
             [

@@ -1,8 +1,8 @@
 """`make site`: write the course site's generated pages, then build it with Sphinx.
 
-Committed in `course_site/`: `conf.py`, the home page (`index.md`) and the
-instructor guide (`instructors.md`), which are prose. Everything else is
-generated here from the one source of truth, so it cannot drift:
+Committed in `course_site/`: `conf.py` and the home page (`index.md`), which
+is prose. Everything else is generated here from the one source of truth, so it
+cannot drift:
 
 - `schedule.md`: the assignments in order, from the graders' table and the handouts;
 - `handouts/<n>-<name>.md`: each student README, from `coursekit.release.handout`;
@@ -10,6 +10,8 @@ generated here from the one source of truth, so it cannot drift:
   reference with a real kernel, answer and test cells skipped (they stay stubs);
 - `grading.md`: every hidden test and its points, from `autograder.points`;
 - `readme.md`: the kit's README, for instructors;
+- `instructors.md`: the instructor guide, the README's instructor sections verbatim
+  (`INSTRUCTOR_SECTIONS`), so that the site and the README cannot disagree;
 - `graphs/neuron.dot`: the home page's computation graph, drawn by `draw_dot`.
 
 Then `sphinx-build -W --keep-going` (offline: MathJax from sphinx-mathjax-offline,
@@ -38,7 +40,15 @@ from coursekit.stubs import solution_regions
 SITE_DIR = ROOT / "course_site"
 BUILD_DIR = SITE_DIR / "_build"
 # What `generate` writes (and removes first): everything else in course_site/ is committed.
-GENERATED = ("schedule.md", "grading.md", "readme.md", "handouts", "notebooks", "graphs")
+GENERATED = ("schedule.md", "grading.md", "readme.md", "instructors.md", "handouts", "notebooks", "graphs")
+# The instructor guide is made of these sections of README.md (matched by how their headings start).
+INSTRUCTOR_SECTIONS = (
+    "The flow",
+    "The hidden autograder",
+    "Delivering the course",
+    "Change the course",
+    "Lecture notebooks and the course site",
+)
 # Graphviz draws at 14 pt; the graphs of the notebooks show at 60 % (still readable), scrolling sideways.
 SVG_SCALE = 0.6
 # A solution line this long is unmistakable even inside a longer line of the site.
@@ -155,13 +165,45 @@ def grading_page() -> str:
     return "\n".join(parts)
 
 
+def _plain_links(text: str) -> str:
+    """Relative links of the README point into the repository, which the site does not hold: plain text."""
+    return re.sub(r"\[([^\]]+)\]\((?!https?://|mailto:)([^)]+)\)", r"\1 (`\2`)", text)
+
+
 def readme_page() -> str:
     """The kit's README for instructors; links to files outside the site become plain text."""
-    text = (ROOT / "README.md").read_text()
-    # A relative link points into the repository, which the site does not hold.
-    text = re.sub(r"\[([^\]]+)\]\((?!https?://|mailto:)([^)]+)\)", r"\1 (`\2`)", text)
+    text = _plain_links((ROOT / "README.md").read_text())
     title, _, rest = text.partition("\n")
     return f"{NOTE}# The course kit's README\n\n*The kit's own README ({title.lstrip('# ')}), for instructors.*\n{rest}"
+
+
+def readme_sections(text: str, starts: tuple[str, ...]) -> list[str]:
+    """The `## ` sections of a Markdown text whose headings start with each of `starts`, in that order.
+
+    Matched by the start of the heading, so a section keeps its place on the site whatever its
+    text (and the rest of its heading) becomes; a section that is gone is an error, not a gap.
+    """
+    sections = [s for s in re.split(r"(?m)^(?=## )", text) if s.startswith("## ")]
+    found = []
+    for start in starts:
+        matches = [s for s in sections if s[3:].startswith(start)]
+        if len(matches) != 1:
+            raise LookupError(
+                f"README.md has {len(matches)} sections whose heading starts with {start!r}: the instructor "
+                "guide is built from them (coursekit/site.py, INSTRUCTOR_SECTIONS)"
+            )
+        found.append(matches[0].rstrip() + "\n")
+    return found
+
+
+def instructors_page() -> str:
+    """The instructor guide: the README's own sections for instructors, verbatim, so the two cannot disagree."""
+    sections = readme_sections((ROOT / "README.md").read_text(), INSTRUCTOR_SECTIONS)
+    return (
+        f"{NOTE}# Instructor guide\n\n"
+        "*These are the instructor sections of the kit's README, as they are in the repository; "
+        "[the whole README](readme.md) has the rest.*\n\n" + _plain_links("\n".join(sections))
+    )
 
 
 def neuron_graph() -> str:
@@ -238,6 +280,7 @@ def generate(site: Path = SITE_DIR) -> None:
         "schedule.md": schedule_page(),
         "grading.md": grading_page(),
         "readme.md": readme_page(),
+        "instructors.md": instructors_page(),
         "graphs/neuron.dot": neuron_graph(),
         **{f"{handout_name(repo)}.md": handout_page(repo) for repo in STUDENT_REPOS},
     }

@@ -42,6 +42,7 @@ from coursekit.bundles import (
 from coursekit.course import ASSIGNMENTS_DIR, AUTOGRADER_DIR, ROOT, SOLUTION_PACKAGE, STUDENT_REPOS
 from coursekit.validate import leaks
 
+ENGINE_MAX = ASSIGNMENTS["engine"].max_points
 BIN = Path(sys.executable).parent
 STAND_INS = Path(__file__).parent / "classroom_actions"
 GRADER_REPOSITORY = "course/micrograd-grader"
@@ -155,7 +156,12 @@ def test_job_summary_gives_the_total_every_score_and_why_each_failure_failed():
     assert "| ✅ | engine: add | 3 / 3 |" in summary and "| ❌ | engine: mul | 0 / 2 |" in summary
     assert "````text\nwith ```fences``` inside: got 1.0\n````" in summary  # a longer fence than the text's
     assert notice(results) == "::notice title=Autograding complete::Points 3/5"
-    nothing = {"score": 0, "output": "Nothing was graded: no engine.py", "extra_data": {"max_score": 60}, "tests": []}
+    nothing = {
+        "score": 0,
+        "output": "Nothing was graded: no engine.py",
+        "extra_data": {"max_score": ENGINE_MAX},
+        "tests": [],
+    }
     assert notice(nothing) == "::error title=Autograding failed::Nothing was graded: no engine.py"
 
 
@@ -229,7 +235,7 @@ def classroom50_runs(delivery, tmp_path_factory):
         return {name: f.result() for name, f in futures.items()}
 
 
-@pytest.mark.parametrize("name, points", [("reference", (60, 60)), ("stub", (0, 60))])
+@pytest.mark.parametrize("name, points", [("reference", (ENGINE_MAX, ENGINE_MAX)), ("stub", (0, ENGINE_MAX))])
 def test_classroom50_result_of_the_reference_and_the_stub(classroom50_runs, name, points):
     code, result, output, _ = classroom50_runs[name]
     assert code == 0, output
@@ -244,7 +250,7 @@ def test_classroom50_result_of_a_broken_submission_is_the_graders_partial_score(
     assert code == 0, output
     jsonschema.validate(result, SCHEMA)
     expected = grade(classroom50_runs["partial"][3], "engine")
-    assert 0 < result["score"] < 60 and result["score"] == expected["score"]
+    assert 0 < result["score"] < ENGINE_MAX and result["score"] == expected["score"]
     received = [(t["test-name"], t["score"]) for t in result["tests"]]
     assert received == [(t["name"], t["score"]) for t in expected["tests"]]
     assert any(t["feedback"] == WITHHELD for t in result["tests"] if not t["passed"])
@@ -268,7 +274,7 @@ def test_a_crash_of_the_grader_still_leaves_a_valid_result_json_and_exits_1(deli
     code, result, output = run_classroom50(bundle, checkout_of("engine", {"engine": REFERENCE_ENGINE}, tmp_path))
     assert code == 1, output  # an infrastructure error for the runner: no Release
     jsonschema.validate(result, SCHEMA)
-    assert (result["score"], result["max-score"], result["tests"]) == (0, 60, [])
+    assert (result["score"], result["max-score"], result["tests"]) == (0, ENGINE_MAX, [])
 
 
 # -- the plain GitHub Actions workflows ------------------------------------------------------
@@ -432,22 +438,22 @@ def act_runs(delivery, tmp_path_factory):
 def test_workflow_run_shows_full_marks_for_the_reference(act_runs):
     run = act_runs["reference"]
     assert run["code"] == 0, run["output"]
-    assert "::notice title=Autograding complete::Points 60/60" in run["output"] or "Points 60/60" in run["output"]
-    assert "## Autograding: 60 / 60 points" in run["output"]
+    assert f"Points {ENGINE_MAX}/{ENGINE_MAX}" in run["output"]
+    assert f"## Autograding: {ENGINE_MAX} / {ENGINE_MAX} points" in run["output"]
 
 
 def test_workflow_run_shows_zero_for_the_stub_with_feedback_and_the_job_fails(act_runs):
     run = act_runs["stub"]
     assert run["code"] != 0
-    assert "## Autograding: 0 / 60 points" in run["output"]  # the job summary
+    assert f"## Autograding: 0 / {ENGINE_MAX} points" in run["output"]  # the job summary
     assert "NotImplementedError: this part is still a stub" in run["output"]
 
 
 def test_workflow_run_shows_the_graders_partial_score(act_runs):
     run = act_runs["partial"]
     expected = grade(run["submission"], "engine")
-    assert 0 < expected["score"] < 60
-    assert f"## Autograding: {expected['score']:g} / 60 points" in run["output"], run["output"]
+    assert 0 < expected["score"] < ENGINE_MAX
+    assert f"## Autograding: {expected['score']:g} / {ENGINE_MAX} points" in run["output"], run["output"]
 
 
 def test_workflow_checks_out_the_submission_and_the_grader_with_the_token(act_runs):

@@ -20,6 +20,8 @@ from autograder.plugin import NOT_IMPORTED
 from coursekit.bundles import ZIP_DATE, gradescope_files, reproducible_zip, solution_leaks, write_bundles
 from coursekit.course import ASSIGNMENTS_DIR, SOLUTION_PACKAGE
 
+ENGINE_MAX = ASSIGNMENTS["engine"].max_points
+
 
 @pytest.fixture(scope="module")
 def zips(tmp_path_factory):
@@ -144,8 +146,9 @@ def runs(zips, tmp_path_factory):
         return {case: f.result() for case, f in futures.items()}
 
 
-@pytest.mark.parametrize("case, full", [("engine reference", 60), ("nn reference", 30), ("train reference", 30)])
-def test_the_reference_gets_full_marks(runs, case, full):
+@pytest.mark.parametrize("case", ["engine reference", "nn reference", "train reference"])
+def test_the_reference_gets_full_marks(runs, case):
+    full = ASSIGNMENTS[CASES[case][0]].max_points
     proc, results = runs[case]
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert results["score"] == results["extra_data"]["max_score"] == full, results["output"]
@@ -154,7 +157,7 @@ def test_the_reference_gets_full_marks(runs, case, full):
 
 def test_the_stub_gets_zero_with_feedback_on_every_test(runs):
     _, results = runs["engine stub"]
-    assert results["score"] == 0 and results["extra_data"]["max_score"] == 60
+    assert results["score"] == 0 and results["extra_data"]["max_score"] == ENGINE_MAX
     assert all("this part is still a stub" in t["output"] for t in results["tests"])
 
 
@@ -180,12 +183,12 @@ def test_a_missing_or_broken_submission_gets_results_that_say_why(runs, case, me
 
 def test_an_upload_of_engine_py_alone_is_graded_as_micrograd_engine_py(runs):
     _, results = runs["engine.py uploaded alone"]
-    assert results["score"] == 60, results["output"]
+    assert results["score"] == ENGINE_MAX, results["output"]
 
 
 def test_a_repository_uploaded_inside_a_folder_is_found(runs):
     _, results = runs["repository inside a folder"]
-    assert results["extra_data"]["max_score"] == 60
+    assert results["extra_data"]["max_score"] == ENGINE_MAX
     assert "missing" not in results["output"]
     assert all("this part is still a stub" in t["output"] for t in results["tests"])
 

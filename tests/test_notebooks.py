@@ -1,4 +1,4 @@
-"""The lecture notebooks: proper nbgrader sources, validated by nbgrader, runnable, and released clean."""
+"""The lecture notebooks: nbgrader sources with visible self-checks, validated by nbgrader, runnable, released clean."""
 
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -51,7 +51,8 @@ def test_every_assignment_has_a_notebook_and_releases_it(repo):
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
-def test_source_notebook_has_exercises_tests_and_hidden_tests_with_nbgrader_metadata(path):
+def test_source_notebook_has_exercises_with_visible_self_checks_and_no_points(path):
+    # Nothing grades the notebooks: their checks are for the student to see, worth no points, none hidden.
     cells = nbgrader_cells(path)
     solutions = [c for c in cells if c.metadata.nbgrader["solution"]]
     tests = [c for c in cells if c.metadata.nbgrader["grade"]]
@@ -64,12 +65,43 @@ def test_source_notebook_has_exercises_tests_and_hidden_tests_with_nbgrader_meta
         assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
         assert not cell.metadata.nbgrader["grade"] and not cell.metadata.nbgrader["locked"]
     for cell in tests:
-        assert cell.metadata.nbgrader["locked"] and cell.metadata.nbgrader["points"] > 0
-    assert any("### BEGIN HIDDEN TESTS" in c.source and "### END HIDDEN TESTS" in c.source for c in tests)
+        assert cell.metadata.nbgrader["locked"] and cell.metadata.nbgrader["points"] == 0
+    assert not any("HIDDEN TESTS" in c.source for c in nbformat.read(path, as_version=4).cells)
     # Markers belong in exercise cells only: anywhere else nbgrader would not act on them.
     for cell in nbformat.read(path, as_version=4).cells:
         if not is_exercise(cell):
             assert not any(m in cell.source for m in MARKERS), cell.source
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_source_notebook_promises_no_grading_and_reloads_the_students_modules(path):
+    nb = nbformat.read(path, as_version=4)
+    intro = " ".join(nb.cells[0].source.split())
+    assert "when the notebook is graded" not in intro and "not graded" in intro
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert "%load_ext autoreload" in first.source and "%autoreload 2" in first.source
+
+
+def test_autoreload_picks_up_an_edited_module_without_a_restart(tmp_path):
+    # The promise of the notebooks' first cell, kept by a real kernel: edit a module between two cells.
+    (tmp_path / "micrograd").mkdir()
+    (tmp_path / "micrograd" / "__init__.py").write_text("")
+    module = tmp_path / "micrograd" / "probe.py"
+    module.write_text("ANSWER = 1\n")
+    first = next(c for c in nbformat.read(SOURCES[0], as_version=4).cells if c.cell_type == "code")
+    cells = [
+        first.source,
+        "from micrograd import probe\nbefore = probe.ANSWER",
+        f"import pathlib, time\ntime.sleep(1.1)\npathlib.Path({str(module)!r}).write_text('ANSWER = 2\\n')",
+        "print(before, probe.ANSWER)",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (tmp_path / "notebooks").mkdir()
+    path = tmp_path / "notebooks" / "reload.ipynb"
+    nbformat.write(nb, path)
+    out = execute(path)
+    assert out.cells[3].outputs[0]["text"].strip() == "1 2"
 
 
 def test_grade_ids_are_unique_across_every_notebook():
@@ -119,10 +151,10 @@ def test_released_notebook_is_stubbed_cleared_and_has_no_hidden_tests(path):
     assert leaks(repo, (path.relative_to(repo).as_posix(),)) == []
 
 
-def test_notebook_secrets_are_the_answers_and_hidden_tests():
+def test_notebook_secrets_are_the_answers():
     secret = secret_lines()
     assert "return (f(x + h) - f(x - h)) / (2 * h)" in secret  # an answer
-    assert "assert count_parameters(2, [16, 16, 1]) == 337" in secret  # a hidden test
+    assert "assert count_parameters(2, [16, 16, 1]) == 337" not in secret  # a visible self-check
     assert "import math" not in secret  # public elsewhere in the notebooks
 
 

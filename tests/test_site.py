@@ -17,7 +17,20 @@ import pytest
 
 from coursekit.course import ROOT, STUDENT_REPOS
 from coursekit.release import stub_list
-from coursekit.site import GENERATED, SITE_DIR, build, generate, grading_page, handout_name, leaks, pages
+from coursekit.site import (
+    GENERATED,
+    INSTRUCTOR_SECTIONS,
+    SITE_DIR,
+    build,
+    generate,
+    grading_page,
+    handout_name,
+    instructors_page,
+    leaks,
+    page_text,
+    pages,
+    readme_sections,
+)
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = [
@@ -198,6 +211,37 @@ def test_grading_page_has_a_placeholder_when_the_catalog_is_missing(monkeypatch)
     monkeypatch.setitem(sys.modules, "autograder.points", None)  # `import` now raises ImportError
     page = grading_page()
     assert page.startswith("<!--") and "`autograder.points` is missing" in page
+
+
+def test_instructor_guide_is_the_readmes_instructor_sections_verbatim():
+    readme = (ROOT / "README.md").read_text()
+    page = instructors_page()
+    positions = []
+    for start in INSTRUCTOR_SECTIONS:
+        (section,) = readme_sections(readme, (start,))
+        heading = section.splitlines()[0]
+        assert heading in page, heading
+        positions.append(page.index(heading))
+        # Every line of prose comes through (links into the repository become plain text).
+        for line in section.splitlines():
+            if line.strip() and "](" not in line:
+                assert line in page, line
+    assert positions == sorted(positions)
+
+
+def test_instructor_guide_follows_a_readme_section_whatever_its_text(tmp_path):
+    text = "# Kit\n\n## Delivering the course: anything new\n\nNew words.\n\n## Other\n\nNo.\n"
+    assert readme_sections(text, ("Delivering the course",)) == [
+        "## Delivering the course: anything new\n\nNew words.\n"
+    ]
+    with pytest.raises(LookupError, match="Change the course"):
+        readme_sections(text, ("Change the course",))
+
+
+def test_instructor_page_of_the_site_shows_the_readmes_recipes(html):
+    text = " ".join(page_text((html / "instructors.html").read_text()).split())
+    assert "Change the course" in text and "Add an operator" in text
+    assert "Delivering the course" in text
 
 
 def test_screenshots_of_the_home_page_and_a_notebook_page(html):

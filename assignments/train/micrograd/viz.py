@@ -3,8 +3,11 @@
 `draw_dot(root)` returns a `graphviz.Digraph`: a box per Value with its label,
 data and grad, and a small oval per operation, joined by arrows in the
 direction the computation flows. In a notebook the Digraph shows itself; to
-write a file, call `draw_dot(root).render("graph", format="svg")` (needs the
-`dot` program of Graphviz).
+write a file, call `draw_dot(root).render("graph", format="svg")`.
+
+Drawing needs the `dot` program of Graphviz (the README says how to install it).
+Without it, a graph shows one line saying so in place of the picture, and the
+rest of the notebook runs on.
 """
 
 from __future__ import annotations
@@ -16,6 +19,11 @@ if TYPE_CHECKING:
     import graphviz
 
     from micrograd.engine import Value
+
+NO_DOT = (
+    "draw_dot: no picture, because Graphviz's `dot` program is not installed "
+    "(see 'Set up' in the README); everything else works without it."
+)
 
 
 def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
@@ -47,9 +55,7 @@ def draw_dot(root: Value, rankdir: str = "LR") -> graphviz.Digraph:
     ...), so the picture reads like the formula. `rankdir="LR"` draws it left
     to right, `"TB"` top to bottom.
     """
-    import graphviz  # imported here so that the engine never needs it
-
-    dot = graphviz.Digraph(format="svg", graph_attr={"rankdir": rankdir})
+    dot = _graph_class()(format="svg", graph_attr={"rankdir": rankdir})
     nodes, edges = trace(root)
     names = {id(v): f"v{i}" for i, v in enumerate(nodes)}
     for v in nodes:
@@ -65,3 +71,17 @@ def draw_dot(root: Value, rankdir: str = "LR") -> graphviz.Digraph:
     for child, parent in edges:
         dot.edge(names[id(child)], names[id(parent)] + parent._op)
     return dot
+
+
+def _graph_class() -> type[graphviz.Digraph]:
+    """A Digraph that shows `NO_DOT` in a notebook, not a traceback, when `dot` is missing."""
+    import graphviz  # imported here so that the engine never needs it
+
+    class Graph(graphviz.Digraph):
+        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict:  # noqa: ANN001
+            try:
+                return super()._repr_mimebundle_(include, exclude, **kwargs)
+            except graphviz.ExecutableNotFound:
+                return {"text/plain": NO_DOT}
+
+    return Graph
