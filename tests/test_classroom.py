@@ -4,8 +4,8 @@ Classroom 50: each bundle's `autograder.py` is run as its runner runs it (the
 documented environment, the student's checkout as working directory) and its
 `result.json` must validate against the schema written from the contract
 (coursekit/schemas/), with the points our grader gives: full marks for the
-reference, 0 for the stub, the grader's own partial score for an engine with
-one broken `_backward`, and a valid file (with exit 1) when the grader crashes.
+reference, 0 for the stub, the grader's own partial score for an engine whose
+`backward()` forgets `reversed`, and a valid file (with exit 1) when the grader crashes.
 
 Plain GitHub Actions: every workflow must be valid for GitHub (JSON schema and
 actionlint), and running it with act, on this machine, with stand-ins for the
@@ -213,15 +213,16 @@ def run_classroom50(bundle, checkout, assignment="engine"):
     return proc.returncode, json.loads(result.read_text()) if result.exists() else None, proc.stdout + proc.stderr
 
 
-def broken_tanh(engine):
-    line = "self.grad += (1 - out.data**2) * out.grad"
+def backward_not_reversed(engine):
+    """A broken `backward()`: it fails visible and hidden tests alike (a broken `_backward` fails only its own)."""
+    line = "for node in reversed(topological_sort(self)):"
     assert line in engine
-    return engine.replace(line, "self.grad += (1 - out.data) * out.grad")
+    return engine.replace(line, "for node in topological_sort(self):")
 
 
 REFERENCE_ENGINE = (SOLUTION_PACKAGE / "engine.py").read_text()
 STUB_ENGINE = (ASSIGNMENTS_DIR / "engine" / "micrograd" / "engine.py").read_text()
-SUBMISSIONS = {"reference": REFERENCE_ENGINE, "stub": STUB_ENGINE, "partial": broken_tanh(REFERENCE_ENGINE)}
+SUBMISSIONS = {"reference": REFERENCE_ENGINE, "stub": STUB_ENGINE, "partial": backward_not_reversed(REFERENCE_ENGINE)}
 
 
 @pytest.fixture(scope="module")
