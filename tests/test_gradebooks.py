@@ -11,11 +11,13 @@ import json
 import pytest
 from term_standins import check_canvas_csv, check_moodle_csv
 
+from autograder.assignments import ASSIGNMENTS
 from coursekit.gradebooks import build_rows, canvas_column, main, write_gradebooks
 from coursekit.report import failures_per_test, write_report
 from coursekit.roster import Student, write_roster
 
-TESTS = [("engine: add", 20), ("engine: mul", 20), ("engine: tanh", 20)]
+FULL = ASSIGNMENTS["engine"].max_points
+TESTS = [("engine: add", 20), ("engine: mul", 20), ("engine: tanh", FULL - 40)]  # adding up to the engine's total
 
 
 def results(passed, assignment="engine", grader_error=False):
@@ -28,7 +30,7 @@ def results(passed, assignment="engine", grader_error=False):
         }
         for n, p in TESTS
     ]
-    extra = {"assignment": assignment, "max_score": 60.0, "isolation": "namespaces"}
+    extra = {"assignment": assignment, "max_score": float(FULL), "isolation": "namespaces"}
     if grader_error:
         extra["grader_error"] = True
     return {"score": sum(t["score"] for t in tests), "output": "", "extra_data": extra, "tests": tests}
@@ -79,12 +81,17 @@ def read(path):
 def test_canvas_csv_has_canvas_columns_points_possible_and_the_final_scores(term):
     write_gradebooks(term["roster"], term["graded"], "engine", term["submissions"], canvas_id="4242")
     text = (term["graded"] / "canvas.csv").read_text()
-    assert check_canvas_csv(text, 60) == []
+    assert check_canvas_csv(text, FULL) == []
     lines = text.splitlines()
     assert lines[0] == "Student,ID,SIS User ID,SIS Login ID,Section,micrograd 1: The autograd engine (4242)"
-    assert lines[1] == "    Points Possible,,,,,60"
-    assert lines[2:] == ["Ada,,S1,ada@uni.example,A,60", "Bob,,S2,bob@uni.example,B,32", "Cy,,S3,cy@uni.example,A,0",
-                         "Di,,S4,di@uni.example,B,0", "Ed,,S5,ed@uni.example,A,0"]  # fmt: skip
+    assert lines[1] == f"    Points Possible,,,,,{FULL}"
+    assert lines[2:] == [
+        f"Ada,,S1,ada@uni.example,A,{FULL}",
+        "Bob,,S2,bob@uni.example,B,32",
+        "Cy,,S3,cy@uni.example,A,0",
+        "Di,,S4,di@uni.example,B,0",
+        "Ed,,S5,ed@uni.example,A,0",
+    ]
 
 
 def test_moodle_csv_has_email_grade_feedback_for_every_roster_student(term):
@@ -94,7 +101,7 @@ def test_moodle_csv_has_email_grade_feedback_for_every_roster_student(term):
     assert check_moodle_csv(text, emails) == []
     bob = next(r for r in read(term["graded"] / "moodle.csv") if r["email"] == "bob@uni.example")
     assert bob["grade"] == "32"
-    assert bob["feedback"] == "32 / 60: 40 earned, 2 day(s) late, 8 taken off. Failed: tanh."
+    assert bob["feedback"] == f"32 / {FULL}: 40 earned, 2 day(s) late, 8 taken off. Failed: tanh."
 
 
 def test_plain_csv_has_late_days_penalties_and_a_column_per_test_and_lists_everyone(term):

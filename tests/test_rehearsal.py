@@ -13,8 +13,10 @@ import jsonschema
 import pytest
 from term_standins import check_canvas_csv, check_moodle_csv, classroom50_results, make_term, rehearse_assignment
 
+from autograder.assignments import ASSIGNMENTS
 from coursekit.course import ROOT
 
+FULL = ASSIGNMENTS["engine"].max_points
 SCHEMA = json.loads((ROOT / "coursekit" / "schemas" / "classroom50-result-v1.schema.json").read_text())
 
 
@@ -36,10 +38,10 @@ def test_each_kind_of_student_gets_what_the_policy_says(term):
     by_kind = {}
     for key, kind in kinds.items():
         by_kind.setdefault(kind, []).append(got[key])
-    assert by_kind["correct"] == [60, 60]
-    assert all(0 < s < 60 for s in by_kind["buggy"])
-    assert by_kind["late"] == [48]  # 60 earned, 2 started days late at 10% a day
-    assert by_kind["extension"] == [60]  # the same commit date, inside a 3-day extension
+    assert by_kind["correct"] == [FULL, FULL]
+    assert all(0 < s < FULL for s in by_kind["buggy"])
+    assert by_kind["late"] == [round(FULL * 0.8, 2)]  # full marks earned, 2 started days late at 10% a day
+    assert by_kind["extension"] == [FULL]  # the same commit date, inside a 3-day extension
     assert by_kind["missing"] == [0] and by_kind["hostile"] == [0]
     statuses = {r.key: r.status for r in run["rows"]}
     assert statuses["student04-missing"] == "no repository" and statuses["stranger"] == "not on the roster"
@@ -49,7 +51,7 @@ def test_each_kind_of_student_gets_what_the_policy_says(term):
 def test_canvas_and_moodle_files_have_their_documented_columns(term):
     standins, run = term
     canvas = (run["graded"] / "canvas.csv").read_text()
-    assert check_canvas_csv(canvas, 60) == []
+    assert check_canvas_csv(canvas, FULL) == []
     assert len(canvas.splitlines()) == 2 + 8  # header, Points Possible, every roster student (not the stranger)
     emails = {f"student{i:02d}@uni.example" for i in range(8)}
     assert check_moodle_csv((run["graded"] / "moodle.csv").read_text(), emails) == []
@@ -62,7 +64,7 @@ def test_classroom50_result_json_of_three_submissions_validate(term):
     for result in results.values():
         jsonschema.validate(result, SCHEMA)
         assert result["score"] == sum(t["score"] for t in result["tests"])
-    assert [results[k]["score"] for k in keys] == [60, scores(run["rows"])["student01-buggy"], 0]
+    assert [results[k]["score"] for k in keys] == [FULL, scores(run["rows"])["student01-buggy"], 0]
     assert results["student00-correct"]["datetime"] == "2026-09-30T23:59:00Z"
 
 
