@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -121,6 +121,12 @@ class Feedback:
         self.add(f"{where}: {outcome.error}")
         return False
 
+    def computed(self, answers: Answers) -> Iterator[tuple[Ask, object]]:
+        """(ask, value) for every ask the sandbox computed; a message for each it could not."""
+        for ask, outcome in answers:
+            if self.ok(ask, outcome):
+                yield ask, outcome.value
+
     def finish(self) -> None:
         if self.messages:
             shown = self.messages[:MAX_MESSAGES]
@@ -144,10 +150,8 @@ def local(program: Program, rng: random.Random) -> Ask:
 def check_local_backward(answers: Answers) -> None:
     """Each input's grad after `out._backward()` alone: its starting grad plus the local derivative times out.grad."""
     feedback = Feedback()
-    for ask, outcome in answers:
-        if not feedback.ok(ask, outcome):
-            continue
-        program, got, spec = ask.program, outcome.value, ask.spec
+    for ask, got in feedback.computed(answers):
+        program, spec = ask.program, ask.spec
         want = expected.local_backward(program, spec["start"], spec["out_grad"])
         (_, op, args) = program.steps[0]
         text = program.formula()
@@ -192,10 +196,8 @@ def topo(program: Program) -> Ask:
 def check_backward(answers: Answers) -> None:
     """Every node's grad after `root.backward()` (grader's rules, grader's order) against torch."""
     feedback = Feedback()
-    for ask, outcome in answers:
-        if not feedback.ok(ask, outcome):
-            continue
-        program, got = ask.program, outcome.value
+    for ask, got in feedback.computed(answers):
+        program = ask.program
         want = expected.evaluate(program)
         names = list(program.edges())
         grads = got.get("grad") if isinstance(got, dict) else None
@@ -233,10 +235,8 @@ def check_backward(answers: Answers) -> None:
 def check_against_torch(answers: Answers) -> None:
     """Every node's data, and every grad after the student's own backward(), must match torch in float64."""
     feedback = Feedback()
-    for ask, outcome in answers:
-        if not feedback.ok(ask, outcome):
-            continue
-        program, got = ask.program, outcome.value
+    for ask, got in feedback.computed(answers):
+        program = ask.program
         want = expected.evaluate(program)
         names = list(program.edges())
         if not isinstance(got, dict) or not feedback.keys(program.describe(), got.get("data"), names):
@@ -258,10 +258,8 @@ def check_against_torch(answers: Answers) -> None:
 def check_topological_order(answers: Answers) -> None:
     """Every reachable node exactly once, each after its inputs, the root last; any such order."""
     feedback = Feedback()
-    for ask, outcome in answers:
-        if not feedback.ok(ask, outcome):
-            continue
-        program, order = ask.program, outcome.value
+    for ask, order in feedback.computed(answers):
+        program = ask.program
         what = f"topological_sort({program.root}) on {describe_graph(program)}"
         if not isinstance(order, list) or not order:
             feedback.add(f"{what} should return a list of nodes, got {fmt(order)}")
@@ -323,11 +321,9 @@ def stand_in_outputs(model: dict, rng: random.Random) -> dict:
 def check_neuron_forward(answers: Answers) -> None:
     """A real neuron's output on each input, against torch."""
     feedback = Feedback()
-    for ask, outcome in answers:
-        if not feedback.ok(ask, outcome):
-            continue
+    for ask, value in feedback.computed(answers):
         model, xs = ask.spec["model"], ask.spec["inputs"]
-        if not feedback.length(ask.label, outcome.value, len(xs)):
+        if not feedback.length(ask.label, value, len(xs)):
             continue
         want = expected.neuron_forward(model, xs)
         linear = expected.neuron_forward({**model, "kwargs": {"nonlin": False}}, xs)
@@ -337,7 +333,7 @@ def check_neuron_forward(answers: Answers) -> None:
             (linear, diagnoses.NO_TANH),
             (expected.neuron_forward(no_bias_model, xs), diagnoses.NO_BIAS),
         ]
-        got = [answer.get("out") if isinstance(answer, dict) else None for answer in outcome.value]
+        got = [answer.get("out") if isinstance(answer, dict) else None for answer in value]
         line = diagnoses.first_match(got, want, mistakes)
         for x, g, w in zip(xs, got, want, strict=True):
             if not feedback.value(f"`{call(model)}({fmt(x)})` with weights {fmt_weights(model)}", g, w, line):
@@ -352,15 +348,13 @@ def fmt_weights(model: dict) -> str:
 def check_container_forward(answers: Answers) -> None:
     """A Layer (or MLP) of the grader's stand-ins: each is given the right input; the outputs come back as the contract says."""  # noqa: E501
     feedback = Feedback()
-    for ask, outcome in answers:
-        if not feedback.ok(ask, outcome):
-            continue
+    for ask, value in feedback.computed(answers):
         model, xs = ask.spec["model"], ask.spec["inputs"]
-        if not feedback.length(ask.label, outcome.value, len(xs)):
+        if not feedback.length(ask.label, value, len(xs)):
             continue
         outputs, kind = model["outputs"], model["kind"]
         what_inner = "neuron" if kind == "Layer" else "layer"
-        for x, answer in zip(xs, outcome.value, strict=True):
+        for x, answer in zip(xs, value, strict=True):
             what = f"`{call(model)}({fmt(x)})` with stand-in {what_inner}s that return {fmt(outputs)}"
             if kind == "Layer":
                 want_in = [[x] for _ in outputs[0]]
@@ -386,10 +380,8 @@ def check_container_forward(answers: Answers) -> None:
 def check_parameters(answers: Answers) -> None:
     """`parameters()`: the model's own Values, each once, layer by layer, neuron by neuron, w then b."""
     feedback = Feedback()
-    for ask, outcome in answers:
-        if not feedback.ok(ask, outcome):
-            continue
-        model, got = ask.spec["model"], outcome.value.get("paths") if isinstance(outcome.value, dict) else None
+    for ask, value in feedback.computed(answers):
+        model, got = ask.spec["model"], value.get("paths") if isinstance(value, dict) else None
         want = ask.spec["paths"]
         what = f"`{call(model)}.parameters()`"
         if not isinstance(got, list):
@@ -416,10 +408,8 @@ def check_parameters(answers: Answers) -> None:
 def check_parameters_are_the_models_own(answers: Answers) -> None:
     """Writing through each Value of `parameters()` changes the model itself; nothing else changes."""
     feedback = Feedback()
-    for ask, outcome in answers:
-        if not feedback.ok(ask, outcome):
-            continue
-        model, spec, got = ask.spec["model"], ask.spec, outcome.value
+    for ask, got in feedback.computed(answers):
+        model, spec = ask.spec["model"], ask.spec
         what = f"`{call(model)}.parameters()`"
         if not isinstance(got, dict) or not isinstance(got.get("paths"), list):
             feedback.add(f"{what}: no answer, got {fmt(got)}")
@@ -460,14 +450,12 @@ def zero_grad_ask(model: dict, rng: random.Random) -> Ask:
 def check_zero_grad(answers: Answers) -> None:
     """After `zero_grad()`, the grad of every weight and bias is 0 (each was non-zero before)."""
     feedback = Feedback()
-    for ask, outcome in answers:
-        if not feedback.ok(ask, outcome):
-            continue
+    for ask, value in feedback.computed(answers):
         what = f"after `{call(ask.spec['model'])}.zero_grad()`"
-        if not feedback.keys(what, outcome.value, ask.spec["paths"]):
+        if not feedback.keys(what, value, ask.spec["paths"]):
             continue
-        left = {p: g for p, g in outcome.value.items() if g != 0.0}
+        left = {p: g for p, g in value.items() if g != 0.0}
         if left:
             path, grad = next(iter(left.items()))
-            feedback.add(f"{what}, {len(left)} of {len(outcome.value)} grads are not 0, e.g. {path}.grad = {fmt(grad)}")
+            feedback.add(f"{what}, {len(left)} of {len(value)} grads are not 0, e.g. {path}.grad = {fmt(grad)}")
     feedback.finish()
