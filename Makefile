@@ -1,5 +1,5 @@
 # The two commands of the kit: `make release` and `make test`. Everything else
-# (the venv, Debian's bubblewrap, graphviz, chromium and nodejs) is installed on first use.
+# (the venv, Debian's bubblewrap, graphviz and chromium) is installed on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
@@ -14,10 +14,10 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-# Debian packages the kit uses for real: bubblewrap (the graders' sandbox), `dot` (graph pictures),
-# chromium (site check) and node (act runs the Classroom workflow's reporter stand-in with it).
-SYSTEM_TOOLS := bwrap dot chromium node
-SYSTEM_PACKAGES := bubblewrap graphviz chromium nodejs
+# Debian packages the kit uses for real: bubblewrap (the graders' sandbox), `dot` (graph pictures)
+# and chromium (site check). act runs the workflows' composite stand-in actions without node.
+SYSTEM_TOOLS := bwrap dot chromium
+SYSTEM_PACKAGES := bubblewrap graphviz chromium
 system-deps:
 	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
