@@ -136,7 +136,12 @@ def results(
         "output": "\n".join(lines),
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {"assignment": assignment.name, "max_score": total, **extra},
+        "extra_data": {
+            "assignment": assignment.name,
+            "max_score": total,
+            **extra,
+            **({"grader_error": True} if plugin.grader_failed else {}),
+        },
         "tests": tests,
     }
 

@@ -48,6 +48,7 @@ class GradingPlugin:
         self.asks: dict[str, list[Ask]] = {}
         self.part: PartRun | None = None
         self.ran_student_code = False  # whole-part errors are then the sandbox's text, not the grader's
+        self.grader_failed = False  # the sandbox could not be run at all: a grader error, regraded later
         self._done = threading.Event()
 
     # -- collection: what to run ---------------------------------------------
@@ -101,6 +102,7 @@ class GradingPlugin:
                 self.part = run_part(self.sandbox, modules, probes, self.limits)
                 self.ran_student_code = True
         except Exception as exc:  # a fault of the grader: every check says so, nothing is scored
+            self.grader_failed = True
             error = f"the grader failed to run this submission ({type(exc).__name__}: {exc}); tell your instructor"
             self.part = PartRun(import_error=error)
             for p in probes:

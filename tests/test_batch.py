@@ -189,3 +189,17 @@ def test_grade_of_record_without_isolation_is_refused_and_says_why(tmp_path):
     )  # fmt: skip
     assert allowed.returncode == 0 and "warning:" in allowed.stderr
     assert json.loads((tmp_path / "r2.json").read_text())["extra_data"]["isolation"] == "none"
+
+
+def test_a_sandbox_that_cannot_run_is_a_grader_error_not_a_zero(tmp_path, monkeypatch):
+    from autograder import plugin
+    from autograder.grade import grade
+
+    def broken(*args, **kwargs):
+        raise OSError("bwrap: cannot mount")
+
+    monkeypatch.setattr(plugin, "run_part", broken)
+    reference_repo(tmp_path / "ada")
+    results = grade(tmp_path / "ada", "engine")
+    assert results["extra_data"]["grader_error"] is True and results["score"] == 0
+    assert all("tell your instructor" in t["output"] for t in results["tests"])
