@@ -1,8 +1,9 @@
-# ruff: noqa: F821 - `probe` and `number` come from child.py, whose text this file is appended to.
+# ruff: noqa: F821 - `probe` and `number` come from child.py, which runs this file's text with them.
 """What the sandbox can be asked to compute with the student's code (child side).
 
-Appended to child.py's text and run inside the sandbox, so: standard library
-only, and every answer is plain numbers and names. Each probe kind takes the
+Run inside the sandbox by child.py, in a namespace of its own (with a snapshot
+of the builtins) made before the student's code is imported, so: standard
+library only, and every answer is plain numbers and names. Each probe kind takes the
 imported modules and a JSON spec; the grader builds the specs
 (`autograder/programs.py`, `autograder/models.py`) and judges the answers.
 
