@@ -456,8 +456,10 @@ if [ ! -f "$SUBMISSION/micrograd/@MODULE@.py" ]; then
 fi
 
 # The grader drops the student's code to a dedicated uid and refuses to run if that uid could
-# read its own files (the hidden tests, the venv, the results): nobody but root reads them.
+# read its own files (the hidden tests, the venv, the results): nobody but root reads them, nor
+# anything else under $ROOT (submission_metadata.json lists earlier submissions and their scores).
 chmod -R go-rwx "$ROOT/source" "$ROOT/venv" "$ROOT/results" 2>/dev/null
+chmod go-rwx "$ROOT"
 
 # --require-isolation: this is a grade of record; without OS isolation the grader writes results
 # that say why, with 0 points, and exits 3 (those results are kept below).

@@ -221,4 +221,5 @@ def test_setup_installs_python311_bubblewrap_and_a_current_pip_into_its_own_venv
 def test_run_autograder_hides_the_graders_files_then_requires_isolation(zips):
     run = zip_files(zips["engine"])["run_autograder"].decode()
     chmod = run.index('chmod -R go-rwx "$ROOT/source" "$ROOT/venv" "$ROOT/results"')
-    assert chmod < run.index("-m autograder grade") and "--require-isolation" in run
+    assert chmod < run.index('chmod go-rwx "$ROOT"\n') < run.index("-m autograder grade")
+    assert "--require-isolation" in run
