@@ -212,12 +212,17 @@ def write_gradebooks(
     return rows, problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m coursekit.gradebooks", description=__doc__.split("\n\n")[0])
+def add_graded_arguments(parser: argparse.ArgumentParser) -> None:
+    """What the gradebooks and the report both read: the roster, grade-all's output, the collection."""
     parser.add_argument("--roster", type=Path, required=True, help="the roster CSV")
     parser.add_argument("--graded", type=Path, required=True, help="the OUT folder of make grade-all")
     parser.add_argument("--assignment", required=True, choices=sorted(ASSIGNMENTS))
     parser.add_argument("--submissions", type=Path, help="the collected folder (its collection.json: late days)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m coursekit.gradebooks", description=__doc__.split("\n\n")[0])
+    add_graded_arguments(parser)
     parser.add_argument("--canvas-id", help="the Canvas assignment id (without it, Canvas creates the assignment)")
     parser.add_argument("--out", type=Path, help="where the files go (default: --graded)")
     args = parser.parse_args(argv)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from autograder.assignments import ASSIGNMENTS
-from coursekit.gradebooks import Row, load_rows, points
+from coursekit.gradebooks import Row, add_graded_arguments, load_rows, points
 
 TOP_TESTS = 20  # the plot's bars; the Markdown table lists every test
 
@@ -96,10 +96,7 @@ def write_report(rows: list[Row], assignment: str, out: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursekit.report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--roster", type=Path, required=True, help="the roster CSV")
-    parser.add_argument("--graded", type=Path, required=True, help="the OUT folder of make grade-all")
-    parser.add_argument("--assignment", required=True, choices=sorted(ASSIGNMENTS))
-    parser.add_argument("--submissions", type=Path, help="the collected folder (its collection.json: late days)")
+    add_graded_arguments(parser)
     parser.add_argument("--out", type=Path, help="where the report goes (default: --graded)")
     args = parser.parse_args(argv)
     rows, _ = load_rows(args.roster, args.graded, args.assignment, args.submissions)
