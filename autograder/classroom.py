@@ -96,6 +96,9 @@ def job_summary(results: dict) -> str:
     """Markdown for the job summary: the total, then every test with its score, then why each failure failed."""
     max_score = results.get("extra_data", {}).get("max_score", 0)
     lines = [f"## Autograding: {results['score']:g} / {max_score:g} points", "", results["output"], ""]
+    level = results.get("extra_data", {}).get("isolation")
+    if level:  # which wall stood around the code while it ran (see the kit's README)
+        lines += [f"Your code ran in a sandbox with OS isolation: `{level}`.", ""]
     if results["tests"]:
         lines += ["| | test | points |", "|---|---|---|"]
         for t in results["tests"]:

@@ -151,8 +151,10 @@ def test_job_summary_gives_the_total_every_score_and_why_each_failure_failed():
         ("engine: add", 3, 3, {"output": "`a + b`: the sum", "visibility": "visible"}),
         ("engine: mul", 0, 2, {"output": "with ```fences``` inside: got 1.0", "visibility": "visible"}),
     )
+    results["extra_data"]["isolation"] = "namespaces"
     summary = job_summary(results)
     assert "## Autograding: 3 / 5 points" in summary
+    assert "OS isolation: `namespaces`" in summary
     assert "| ✅ | engine: add | 3 / 3 |" in summary and "| ❌ | engine: mul | 0 / 2 |" in summary
     assert "````text\nwith ```fences``` inside: got 1.0\n````" in summary  # a longer fence than the text's
     assert notice(results) == "::notice title=Autograding complete::Points 3/5"
