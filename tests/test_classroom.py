@@ -25,6 +25,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from git_repos import commit_everything
 
 from autograder.assignments import ASSIGNMENTS
 from autograder.classroom import WITHHELD, classroom50_result, integer_points, job_summary, notice
@@ -386,11 +387,7 @@ def run_act(delivery, work, engine_source, secrets=True):
         (student / path).parent.mkdir(parents=True, exist_ok=True)
         (student / path).write_bytes(data)
     (student / "micrograd" / "engine.py").write_text(engine_source)
-    git = ["git", "-c", "user.name=Alice", "-c", "user.email=alice@example.com"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=student, check=True)
-    subprocess.run([*git, "remote", "add", "origin", "https://github.com/student/engine-alice.git"], cwd=student)
-    subprocess.run([*git, "add", "-A"], cwd=student, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "My engine"], cwd=student, check=True)
+    commit_everything(student, "Alice", "https://github.com/student/engine-alice.git")
     grader = repos / f"{GRADER_REPOSITORY}@engine"  # the branch the engine workflow checks out
     for path, data in tree_bytes(delivery / "grader" / "engine").items():
         (grader / path).parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from git_repos import commit_everything
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -140,11 +141,7 @@ def run_public_tests_workflow(work, engine_source):
     student = work / "repos" / "student" / "engine-bob"
     shutil.copytree(ASSIGNMENTS_DIR / "engine", student)
     (student / "micrograd" / "engine.py").write_text(engine_source)
-    git = ["git", "-c", "user.name=Bob", "-c", "user.email=bob@example.com"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=student, check=True)
-    subprocess.run([*git, "remote", "add", "origin", "https://github.com/student/engine-bob.git"], cwd=student)
-    subprocess.run([*git, "add", "-A"], cwd=student, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "My engine"], cwd=student, check=True)
+    commit_everything(student, "Bob", "https://github.com/student/engine-bob.git")
     workflow = ".github/workflows/public-tests.yml"
     command = [BIN / "act", "push", "-W", workflow, "-P", "ubuntu-latest=-self-hosted", "--no-skip-checkout"]
     command += ["--no-cache-server", "--action-cache-path", work / "act"]
