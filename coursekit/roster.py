@@ -180,7 +180,7 @@ def read_roster(path: Path) -> list[Student]:
 
 def write_roster(path: Path, students: list[Student]) -> None:
     """Write a roster CSV (the stand-in term's, and a template for instructors)."""
-    with Path(path).open("w", newline="") as f:
+    with Path(path).open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow([*COLUMNS, *OPTIONAL])
         for s in students:
