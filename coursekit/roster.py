@@ -33,7 +33,7 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.student_text import one_line
+from autograder.student_text import csv_cell, one_line
 
 COLUMNS = ("student_id", "name", "email", "github", "section")
 OPTIONAL = ("extension",)
@@ -168,6 +168,8 @@ def read_roster(path: Path) -> list[Student]:
                     f"nor a date with its time zone ({exc})"
                 ) from exc
         students.append(student)
+    if not students:
+        raise RosterError(f"{path}: the roster has a header but no student")
     for attribute in ("student_id", "key"):
         seen: set[str] = set()
         for s in students:
@@ -179,9 +181,9 @@ def read_roster(path: Path) -> list[Student]:
 
 
 def write_roster(path: Path, students: list[Student]) -> None:
-    """Write a roster CSV (the stand-in term's, and a template for instructors)."""
+    """Write a roster CSV (the stand-in term's, and a template for instructors); no cell is a formula."""
     with Path(path).open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow([*COLUMNS, *OPTIONAL])
         for s in students:
-            writer.writerow([s.student_id, s.name, s.email, s.github, s.section, s.extension])
+            writer.writerow([csv_cell(v) for v in (s.student_id, s.name, s.email, s.github, s.section, s.extension)])

