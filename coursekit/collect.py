@@ -29,6 +29,7 @@ import os
 import string
 import subprocess
 import sys
+import zoneinfo
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -76,8 +77,10 @@ def check_url(url: str) -> None:
 
 def describe_deadline(when: dt.datetime) -> str:
     """The deadline as given and in UTC: whose midnight it is, said in every run."""
-    given = when.isoformat()
-    return given if when.utcoffset() == dt.timedelta(0) else f"{given} ({iso(when)} in UTC)"
+    zone = f" {when.tzinfo.key}" if isinstance(when.tzinfo, zoneinfo.ZoneInfo) else ""
+    if when.utcoffset() == dt.timedelta(0):
+        return f"{iso(when)}{zone} (UTC)"
+    return f"{when.isoformat()}{zone} ({iso(when)} in UTC)"
 
 
 def iso(when: dt.datetime) -> str:
@@ -238,7 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     default = " (the default: LATE_PENALTY, LATE_CAP or NO_LATE=1 change it)" if policy == DEFAULT_POLICY else ""
     print(f"deadline {describe_deadline(when)}; {policy.describe()}{default}")
     token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
-    found = collect(args.roster, args.deadline, args.url, args.out, args.assignment, policy, args.jobs, token)
+    try:
+        found = collect(args.roster, args.deadline, args.url, args.out, args.assignment, policy, args.jobs, token)
+    except OSError as exc:  # OUT cannot be made or written, git is missing
+        return refuse(f"{exc.strerror or exc}: {exc.filename or args.out}")
     for c in found:
         late = f", {c.days_late} day(s) late" if c.days_late else ""
         print(f"{c.key:24} {c.status}{' ' + c.commit[:10] if c.commit else ''}{late} {one_line(c.detail)}".rstrip())

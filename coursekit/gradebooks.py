@@ -343,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         rows, problems = write_gradebooks(
             args.roster, args.graded, args.assignment, args.submissions, args.canvas_id, args.out
         )
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         return refuse("gradebook", exc)
     out = args.out or args.graded
     print(f"{len(rows)} rows: {out / 'canvas.csv'}, {out / 'moodle.csv'}, {out / 'grades.csv'}")

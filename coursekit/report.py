@@ -339,9 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         rows, _ = load_rows(args.roster, args.graded, args.assignment, args.submissions)
-    except ValueError as exc:
+        markdown = write_report(rows, args.assignment, args.out or args.graded)
+    except (ValueError, OSError) as exc:
         return refuse("report", exc)
-    markdown = write_report(rows, args.assignment, args.out or args.graded)
     print(f"report: {markdown.with_suffix('.html')} (open it in a browser), {markdown.with_suffix('.png')}, {markdown}")
     return 0
 

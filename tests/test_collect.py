@@ -283,7 +283,9 @@ def test_every_run_says_the_deadline_in_utc_and_the_default_late_policy(term, ca
     args = ["--roster", str(term["roster"]), "--url", term["url"], "--out", str(out), "--assignment", "engine"]
     assert main([*args, "--deadline", "2026-10-01T19:59 America/New_York"]) == 0
     printed = capsys.readouterr().out
-    assert "deadline 2026-10-01T19:59:00-04:00 (2026-10-01T23:59:00Z in UTC)" in printed
+    assert "deadline 2026-10-01T19:59:00-04:00 America/New_York (2026-10-01T23:59:00Z in UTC)" in printed
+    assert main([*args, "--deadline", DEADLINE]) == 0
+    assert "deadline 2026-10-01T23:59:00Z (UTC)" in capsys.readouterr().out
     assert "late work loses 10% per started day late, at most 50% (the default" in printed
 
 
