@@ -249,3 +249,15 @@ def test_the_command_line_refuses_bad_inputs_in_one_line(term, capsys, damage, m
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.startswith("gradebook: ") and captured.err.count("\n") == 1
     assert message in captured.err
+
+
+def test_the_import_error_is_read_from_the_summary_the_grader_writes():
+    from types import SimpleNamespace
+
+    from autograder.grade import results as grader_results
+    from coursekit.gradebooks import import_error
+
+    broken = SimpleNamespace(part=SimpleNamespace(import_error=SYNTAX), grader_failed=False)
+    assert import_error(grader_results(ASSIGNMENTS["engine"], [], broken, {}, 0.0)) == SYNTAX
+    ran = SimpleNamespace(part=SimpleNamespace(import_error=None), grader_failed=False)
+    assert import_error(grader_results(ASSIGNMENTS["engine"], [], ran, {}, 0.0)) == ""
