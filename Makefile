@@ -55,7 +55,7 @@ grade-all: venv
 
 # The deadline regrade: collect -> grade-all -> gradebook -> report (README: "The deadline regrade").
 collect: venv
-	@test -n "$(ROSTER)" -a -n "$(DEADLINE)" -a -n "$(URL)" -a -n "$(OUT)" -a -n "$(ASSIGNMENT)" || (echo "usage: make collect ROSTER=<roster.csv> DEADLINE=<2026-10-01T23:59:00Z> URL='https://github.com/ORG/CLASSROOM-{assignment}-{github}' OUT=<folder> ASSIGNMENT=<name> [LATE_PENALTY=<% per day>] [LATE_CAP=<%>] [NO_LATE=1]"; exit 2)
+	@test -n "$(ROSTER)" -a -n "$(DEADLINE)" -a -n "$(URL)" -a -n "$(OUT)" -a -n "$(ASSIGNMENT)" || (echo "usage: make collect ROSTER=<roster.csv> DEADLINE=<2026-10-01T23:59:00Z, 2026-10-01T23:59-04:00 or '2026-10-01 23:59 America/New_York'> URL='https://github.com/ORG/CLASSROOM-{assignment}-{github}' OUT=<folder> ASSIGNMENT=<name> [LATE_PENALTY=<% per day, default 10>] [LATE_CAP=<%, default 50>] [NO_LATE=1]"; exit 2)
 	$(BIN)/python -m coursekit.collect --roster "$(ROSTER)" --deadline "$(DEADLINE)" --url '$(URL)' --out "$(OUT)" --assignment $(ASSIGNMENT) $(if $(LATE_PENALTY),--late-penalty $(LATE_PENALTY)) $(if $(LATE_CAP),--late-cap $(LATE_CAP)) $(if $(NO_LATE),--no-late)
 
 gradebook: venv
@@ -63,7 +63,7 @@ gradebook: venv
 	$(BIN)/python -m coursekit.gradebooks --roster "$(ROSTER)" --graded "$(GRADED)" --assignment $(ASSIGNMENT) $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(CANVAS_ID),--canvas-id $(CANVAS_ID))
 
 report: venv
-	@test -n "$(ROSTER)" -a -n "$(GRADED)" -a -n "$(ASSIGNMENT)" || (echo "usage: make report ROSTER=<roster.csv> GRADED=<grade-all's OUT> ASSIGNMENT=<name> [SUBMISSIONS=<collected folder>]"; exit 2)
+	@test -n "$(ROSTER)" -a -n "$(GRADED)" -a -n "$(ASSIGNMENT)" || (echo "usage: make report ROSTER=<roster.csv> GRADED=<grade-all's OUT> ASSIGNMENT=<name> [SUBMISSIONS=<collected folder>]  (writes GRADED/report-<name>.html, .png, .md)"; exit 2)
 	$(BIN)/python -m coursekit.report --roster "$(ROSTER)" --graded "$(GRADED)" --assignment $(ASSIGNMENT) $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)")
 
 # A whole term on stand-ins (3 assignments x STUDENTS students), from make collect to the Canvas CSV.

