@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.assignments import ASSIGNMENTS
+from autograder.regrade_audit import stale_problems
 from coursekit.late import LatePolicy
 from coursekit.roster import Student, read_roster
 
@@ -109,6 +110,7 @@ def build_rows(
         row.tests = {t["name"]: float(t["score"]) for t in r["tests"]}
         rows.append(row)
         problems.append(f"{key}: a graded repository of nobody on the roster: not in canvas.csv or moodle.csv")
+    problems += stale_problems(results, assignment)  # results/ only (history/ holds earlier graders' results)
     return rows, problems
 
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from autograder.assignments import ASSIGNMENTS
+from autograder.regrade_audit import report_lines
 from coursekit.gradebooks import Row, add_graded_arguments, load_rows, points
 
 TOP_TESTS = 20  # the plot's bars; the Markdown table lists every test
@@ -59,7 +60,7 @@ def plot(rows: list[Row], assignment: str, path: Path) -> None:
     plt.close(fig)
 
 
-def report_markdown(rows: list[Row], assignment: str, image: str) -> str:
+def report_markdown(rows: list[Row], assignment: str, image: str, grader: list[str] | None = None) -> str:
     a = ASSIGNMENTS[assignment]
     students = [r for r in rows if r.student is not None]
     graded = [r for r in students if r.status == "graded"]
@@ -72,6 +73,7 @@ def report_markdown(rows: list[Row], assignment: str, image: str) -> str:
         f"- full marks: {sum(r.score >= a.max_points for r in students)}; zero: {sum(r.score == 0 for r in students)}",
         f"- late: {sum(r.days_late > 0 for r in students)}, "
         f"losing {points(sum(r.penalty for r in students))} points in all",
+        *(grader or []),  # which grader graded; whether it changed since the earlier run, and what moved
         "",
     ]
     ungraded = [r for r in rows if r.status != "graded"]
@@ -84,13 +86,13 @@ def report_markdown(rows: list[Row], assignment: str, image: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(rows: list[Row], assignment: str, out: Path) -> Path:
+def write_report(rows: list[Row], assignment: str, out: Path, grader: list[str] | None = None) -> Path:
     """Write report-<assignment>.md and .png into `out`; return the Markdown's path."""
     out.mkdir(parents=True, exist_ok=True)
     image = out / f"report-{assignment}.png"
     plot(rows, assignment, image)
     markdown = out / f"report-{assignment}.md"
-    markdown.write_text(report_markdown(rows, assignment, image.name))
+    markdown.write_text(report_markdown(rows, assignment, image.name, grader))
     return markdown
 
 
@@ -100,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="where the report goes (default: --graded)")
     args = parser.parse_args(argv)
     rows, _ = load_rows(args.roster, args.graded, args.assignment, args.submissions)
-    print(f"report: {write_report(rows, args.assignment, args.out or args.graded)}")
+    grader = report_lines(args.graded / "results", args.assignment)
+    print(f"report: {write_report(rows, args.assignment, args.out or args.graded, grader)}")
     return 0
 
 
