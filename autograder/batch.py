@@ -118,8 +118,7 @@ def grade_all(
         try:
             for student, results in _Pool(jobs, limits, wall.level, budget).run([(s, name) for s in todo]):
                 errors += bool(results.get("extra_data", {}).get("grader_error"))
-                results.setdefault("extra_data", {})["grader"] = grader
-                results = audit.replace(student.name, results)  # keeps what a changed grader replaces
+                results = audit.replace(student.name, results)  # stamps the grader; keeps what it replaces
                 write_atomically(results_dir / f"{student.name}.json", json.dumps(results, indent=2) + "\n")
                 bar.update(1)
         finally:

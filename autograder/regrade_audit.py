@@ -169,13 +169,18 @@ class RegradeAudit:
 
     def __init__(self, out: Path, grader: str) -> None:
         self.out, self.grader = Path(out), grader
-        self.replaced = 0  # results of another grader replaced in this run
+        self.replaced = 0  # grades of another grader replaced in this run (a grader error is no grade)
 
     def replace(self, student: str, new: dict) -> dict:
-        """Call just before `new` overwrites the student's results: keeps the old, records the basis."""
+        """Call just before `new` overwrites the student's results: stamps the grader, keeps the old results.
+
+        Returns `new` with `extra_data.grader` (this run's grader) and, when it replaces another
+        grader's results, `extra_data.regraded` (what they were).
+        """
         old = read_results(self.out / "results" / f"{student}.json")
         extra, old_extra = new.setdefault("extra_data", {}), _extra(old)
-        record = None
+        extra["grader"] = self.grader
+        record, fresh = None, True  # fresh: the record is news of this run (not a forced rerun's)
         if old is None:
             pass
         elif old_extra.get("grader_error"):  # no grade to compare with: keep what it was compared with
@@ -188,11 +193,11 @@ class RegradeAudit:
                 "max_score": float(old_extra.get("max_score", 0)),
                 "tests": _points(old),
             }
-            self.replaced += 1
         elif old_extra.get("fingerprint") == extra.get("fingerprint"):  # the same files, the same grader
-            record = old_extra.get("regraded")
+            record, fresh = old_extra.get("regraded"), False
         if isinstance(record, dict):
             extra["regraded"] = record
+            self.replaced += fresh and not extra.get("grader_error")
         return new
 
     def _keep(self, student: str, old: dict) -> None:
@@ -206,7 +211,7 @@ class RegradeAudit:
         """Write (or clear) changes.csv; the summary line when this run replaced another grader's results."""
         found = moves(self.out / "results", students)
         changes = self.out / CHANGES
-        if found:
+        if any(m.change for m in found):
             _write(changes, changes_csv(found))
         elif changes.exists():
             changes.unlink()  # nothing stands that a changed grader made: an old audit would mislead

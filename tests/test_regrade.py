@@ -24,7 +24,7 @@ import pytest
 from submissions.catalogue import BUGGY, build, engine
 
 from autograder.grader_fingerprint import NOT_GRADING, covered_files, grader_fingerprint, runtime
-from autograder.regrade_audit import CHANGES_COLUMNS, short
+from autograder.regrade_audit import CHANGES_COLUMNS, RegradeAudit, short
 from coursekit.course import ASSIGNMENTS_DIR, ROOT, SOLUTION_PACKAGE
 
 PACKAGE = ROOT / "autograder"
@@ -285,3 +285,68 @@ def test_4_the_report_says_the_grader_changed_and_the_gradebook_warns_of_results
     assert "4 result(s) were made by another grader than the current one" in make("coursekit.gradebooks")
     make("coursekit.report")
     assert "rerun make grade-all" in (course.out / "report-engine.md").read_text()
+
+
+# -- the audit's rules, on hand-made results (no grading) ----------------------------------------
+
+
+def made(score, tests, grader, files="f1", maximum=60.0, error=False):
+    extra = {"assignment": "engine", "max_score": maximum, "grader": grader, "fingerprint": files}
+    if error:
+        extra["grader_error"] = True
+    return {"score": float(score), "extra_data": extra, "tests": [{"name": n, "score": float(p)} for n, p in tests]}
+
+
+def stored(out, student, results):
+    (out / "results").mkdir(parents=True, exist_ok=True)
+    (out / "results" / f"{student}.json").write_text(json.dumps(results))
+
+
+def regrade(out, grader, new):
+    """What grade-all does per student: the audit, then the write."""
+    audit = RegradeAudit(out, grader)
+    for student, results in new.items():
+        stored(out, student, audit.replace(student, results))
+    return audit.finish(sorted(p.stem for p in (out / "results").glob("*.json")))  # every student of the folder
+
+
+def test_only_a_grader_change_is_audited_and_a_retry_keeps_what_it_is_compared_with(tmp_path):
+    stored(tmp_path, "ada", made(10, [("t1", 5), ("t2", 5)], "A" * 64))
+    stored(tmp_path, "bob", made(5, [("t1", 5), ("t2", 0)], "A" * 64))
+    line = regrade(
+        tmp_path,
+        "B" * 64,
+        {"ada": made(12, [("t1", 7), ("t2", 5)], "", maximum=62.0), "bob": made(0, [], "", error=True)},
+    )
+    assert line.startswith("regraded 1 with a changed grader: 1 score moved (+2 x1); maximum 60 -> 62;")
+    assert list(changes(tmp_path)) == ["ada"] and changes(tmp_path)["ada"]["tests_moved"] == "t1: 5 -> 7"
+    assert (tmp_path / "history" / "AAAAAAAAAAAA" / "results" / "bob.json").is_file()
+    # bob's grader error is retried by the same grader: compared with what he had before the error.
+    line = regrade(tmp_path, "B" * 64, {"bob": made(7, [("t1", 7), ("t2", 0)], "", maximum=62.0)})
+    assert line.startswith("regraded 2 with a changed grader: 2 scores moved (+2 x2); maximum 60 -> 62 (1 in this run)")
+    assert set(changes(tmp_path)) == {"ada", "bob"} and changes(tmp_path)["bob"]["change"] == "2"
+    # bob changes his files: his new score is his own doing, not the grader's: no longer audited.
+    regrade(tmp_path, "B" * 64, {"bob": made(12, [("t1", 7), ("t2", 5)], "", files="f2", maximum=62.0)})
+    assert set(changes(tmp_path)) == {"ada"}
+
+
+def test_a_run_interrupted_half_way_is_audited_whole_and_the_line_says_so(tmp_path):
+    for s in ("ada", "bob", "cy"):
+        stored(tmp_path, s, made(3, [("t", 3)], "A" * 64))
+    stopped = RegradeAudit(tmp_path, "B" * 64)
+    stored(tmp_path, "ada", stopped.replace("ada", made(1, [("t", 1)], "")))  # then the run was stopped
+    line = regrade(tmp_path, "B" * 64, {"bob": made(1, [("t", 1)], ""), "cy": made(4, [("t", 4)], "")})
+    assert line.startswith("regraded 3 with a changed grader: 3 scores moved (-2 x2, +1 x1) (2 in this run);")
+    assert set(changes(tmp_path)) == {"ada", "bob", "cy"}
+
+
+def test_changes_csv_cells_are_safe_in_a_spreadsheet_and_a_no_move_rerun_clears_it(tmp_path):
+    stored(tmp_path, "=cmd", made(3, [("t", 3)], "A" * 64))
+    regrade(tmp_path, "B" * 64, {"=cmd": made(0, [("t", 0)], "")})
+    rows = list(csv.reader((tmp_path / "changes.csv").open()))
+    assert rows[1][:4] == ["'=cmd", "3", "0", "-3"]
+    stored(tmp_path, "=cmd", made(0, [("t", 0)], "B" * 64))  # regraded since for its own files' sake
+    assert regrade(tmp_path, "C" * 64, {"=cmd": made(0, [("t", 0)], "")}).startswith(
+        "regraded 1 with a changed grader: no score moved"
+    )
+    assert not (tmp_path / "changes.csv").exists()
