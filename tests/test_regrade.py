@@ -193,6 +193,7 @@ def test_3_an_unrelated_change_regrades_nobody(course):
             (package / name).write_text((package / name).read_text() + "# reworded\n")
 
     *_, output = rerun_after(course, unrelated)
+    print(output)
     assert course.fingerprint() == grader
     assert "graded 0, unchanged 4, errors 0" in output and "with a changed grader" not in output
     assert {p.name: p.read_text() for p in (course.out / "results").glob("*.json")} == before
@@ -276,6 +277,7 @@ def test_4_the_report_says_the_grader_changed_and_the_gradebook_warns_of_results
 
     make("coursekit.report")
     report = (course.out / "report-engine.md").read_text()
+    print(report.split("## Failures")[0])
     moved = len(changes(course.out))
     assert f"- graded by grader {short(course.fingerprint())} (4)" in report
     assert "the grader changed since the earlier run" in report and f": {moved} score" in report
