@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.student_text import csv_cell
+from autograder.student_text import csv_cell, one_line
 
 HISTORY = "history"
 CHANGES = "changes.csv"
@@ -52,7 +52,7 @@ def _extra(results: dict | None) -> dict:
 
 
 def _points(results: dict) -> dict[str, float]:
-    return {t["name"]: float(t["score"]) for t in results.get("tests", [])}
+    return {str(t["name"]): float(t["score"]) for t in results.get("tests", [])}
 
 
 def read_results(path: Path) -> dict | None:
@@ -103,18 +103,21 @@ def move_of(student: str, results: dict) -> Move | None:
     record = extra.get("regraded")
     if not isinstance(record, dict) or extra.get("grader_error"):
         return None
-    old_tests, new_tests = record.get("tests", {}), _points(results)
-    names = [*new_tests, *(n for n in old_tests if n not in new_tests)]
-    moved = tuple((n, old_tests.get(n), new_tests.get(n)) for n in names if old_tests.get(n) != new_tests.get(n))
-    return Move(
-        student,
-        float(record["score"]),
-        float(results["score"]),
-        float(record["max_score"]),
-        float(extra.get("max_score", 0)),
-        str(record.get("grader") or UNKNOWN),
-        moved,
-    )
+    try:
+        old_tests, new_tests = dict(record.get("tests", {})), _points(results)
+        names = [*new_tests, *(n for n in old_tests if n not in new_tests)]
+        moved = tuple((n, old_tests.get(n), new_tests.get(n)) for n in names if old_tests.get(n) != new_tests.get(n))
+        return Move(
+            student,
+            float(record["score"]),
+            float(results["score"]),
+            float(record["max_score"]),
+            float(extra.get("max_score", 0)),
+            str(record.get("grader") or UNKNOWN),
+            moved,
+        )
+    except (KeyError, TypeError, ValueError):  # a results file edited by hand: nothing to compare
+        return None
 
 
 def moves(results_dir: Path, students: Iterable[str] | None = None) -> list[Move]:
@@ -187,12 +190,15 @@ class RegradeAudit:
             record = old_extra.get("regraded")
         elif old_extra.get("grader") != self.grader:
             self._keep(student, old)
-            record = {
-                "grader": old_extra.get("grader") or UNKNOWN,
-                "score": float(old.get("score", 0)),
-                "max_score": float(old_extra.get("max_score", 0)),
-                "tests": _points(old),
-            }
+            try:
+                record = {
+                    "grader": str(old_extra.get("grader") or UNKNOWN),
+                    "score": float(old.get("score", 0)),
+                    "max_score": float(old_extra.get("max_score", 0)),
+                    "tests": _points(old),
+                }
+            except (KeyError, TypeError, ValueError):  # kept in history, but nothing to compare with
+                record = None
         elif old_extra.get("fingerprint") == extra.get("fingerprint"):  # the same files, the same grader
             record, fresh = old_extra.get("regraded"), False
         if isinstance(record, dict):
@@ -236,7 +242,7 @@ def stale_problems(results: dict[str, dict], assignment: str) -> list[str]:
     behind = stale(results, current)
     if not behind:
         return []
-    names = ", ".join(behind[:8]) + (f" and {len(behind) - 8} more" if len(behind) > 8 else "")
+    names = ", ".join(one_line(s, 60) for s in behind[:8]) + (f" and {len(behind) - 8} more" if len(behind) > 8 else "")
     return [
         f"{len(behind)} result(s) were made by another grader than the current one ({short(current)}): "
         f"{names}: rerun make grade-all before exporting grades"

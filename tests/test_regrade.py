@@ -352,3 +352,13 @@ def test_changes_csv_cells_are_safe_in_a_spreadsheet_and_a_no_move_rerun_clears_
         "regraded 1 with a changed grader: no score moved"
     )
     assert not (tmp_path / "changes.csv").exists()
+
+
+def test_an_earlier_results_file_edited_by_hand_is_kept_in_history_and_compared_with_nothing(tmp_path):
+    broken = made(3, [("t", 3)], "A" * 64)
+    broken["score"] = "three"
+    stored(tmp_path, "ada", broken)
+    line = regrade(tmp_path, "B" * 64, {"ada": made(4, [("t", 4)], "")})
+    assert line is None and not (tmp_path / "changes.csv").exists()
+    assert json.loads((tmp_path / "history" / "AAAAAAAAAAAA" / "results" / "ada.json").read_text()) == broken
+    assert json.loads((tmp_path / "results" / "ada.json").read_text())["extra_data"]["grader"] == "B" * 64
