@@ -33,6 +33,8 @@ from pathlib import Path
 from autograder.assignments import detect_assignment
 from autograder.fingerprint import fingerprint, submitted_modules
 from autograder.grade import DEFAULT_LIMITS, NO_ISOLATION, grade, grader_error_results
+from autograder.grader_fingerprint import grader_fingerprint
+from autograder.regrade_audit import RegradeAudit
 from autograder.sandbox import isolation
 from autograder.sandbox.runner import Limits
 
@@ -71,15 +73,15 @@ def common_assignment(students: list[Path]) -> str:
     return next(iter(found))
 
 
-def _unchanged(results_file: Path, assignment: str, files_print: str) -> bool:
-    """Whether an earlier, complete grading of these same files as this assignment stands."""
+def _unchanged(results_file: Path, assignment: str, files_print: str, grader: str) -> bool:
+    """Whether an earlier, complete grading of these same files as this assignment, by this grader, stands."""
     try:
         previous = json.loads(results_file.read_text())
         extra = previous["extra_data"]
     except (OSError, ValueError, KeyError, TypeError):
         return False
     same_files = extra.get("fingerprint") == files_print and extra.get("assignment") == assignment
-    return same_files and not extra.get("grader_error")
+    return same_files and extra.get("grader") == grader and not extra.get("grader_error")
 
 
 def grade_all(
@@ -101,10 +103,12 @@ def grade_all(
     results_dir.mkdir(parents=True, exist_ok=True)
     students = student_dirs(submissions)
     name = assignment or common_assignment(students)
+    grader = grader_fingerprint(name)  # once per run: everything that can change a grade of `name`
+    audit = RegradeAudit(out, grader)
     todo = [
         s
         for s in students
-        if force or not _unchanged(results_dir / f"{s.name}.json", name, fingerprint(submitted_modules(s)))
+        if force or not _unchanged(results_dir / f"{s.name}.json", name, fingerprint(submitted_modules(s)), grader)
     ]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     budget = watchdog_seconds or limits.part_seconds + MARGIN_SECONDS
@@ -114,12 +118,16 @@ def grade_all(
         try:
             for student, results in _Pool(jobs, limits, wall.level, budget).run([(s, name) for s in todo]):
                 errors += bool(results.get("extra_data", {}).get("grader_error"))
+                results = audit.replace(student.name, results)  # stamps the grader; keeps what it replaces
                 write_atomically(results_dir / f"{student.name}.json", json.dumps(results, indent=2) + "\n")
                 bar.update(1)
         finally:
             bar.close()
     gradebook = write_reports(out, [s.name for s in students])
     print(f"graded {len(todo)}, unchanged {len(students) - len(todo)}, errors {errors}")
+    regrade = audit.finish([s.name for s in students])
+    if regrade:
+        print(regrade)
     return gradebook
 
 

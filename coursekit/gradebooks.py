@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.assignments import ASSIGNMENTS
+from autograder.regrade_audit import stale_problems
 from autograder.student_text import csv_cell, one_line
 from coursekit.late import LatePolicy
 from coursekit.roster import Student, read_roster
@@ -194,6 +195,7 @@ def build_rows(
             row.score = row.raw
         rows.append(row)
         problems.append(f"{key}: a graded repository of nobody on the roster: not in canvas.csv or moodle.csv")
+    problems += stale_problems(results, assignment)  # results/ only (history/ holds earlier graders' results)
     return rows, problems
 
 

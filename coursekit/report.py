@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.assignments import ASSIGNMENTS
+from autograder.regrade_audit import report_lines
 from autograder.student_text import one_line
 from coursekit.gradebooks import Row, add_graded_arguments, load_rows, points, refuse
 
@@ -163,7 +164,8 @@ def _more(diagnoses: list[tuple[str, int]]) -> str:
     return f"; and {len(rest)} more diagnoses, of {max(n for _, n in rest)} student(s) or fewer each" if rest else ""
 
 
-def summary_lines(rows: list[Row], assignment: str) -> list[str]:
+def summary_lines(rows: list[Row], assignment: str, grader: list[str] | None = None) -> list[str]:
+    """The headline figures; `grader` says which grader graded and what moved since the earlier run."""
     a = ASSIGNMENTS[assignment]
     students = [r for r in rows if r.student is not None]
     scores = [r.score for r in students]
@@ -174,13 +176,14 @@ def summary_lines(rows: list[Row], assignment: str) -> list[str]:
         f"median {points(statistics.median(scores)) if scores else '-'} (of {a.max_points}, after late penalties)",
         f"full marks: {sum(r.score >= a.max_points for r in students)}; zero: {sum(r.score == 0 for r in students)}",
         f"late: {sum(r.days_late > 0 for r in students)}, losing {points(sum(r.penalty for r in students))} points",
+        *(grader or []),
     ]
 
 
-def report_markdown(rows: list[Row], assignment: str, image: str) -> str:
+def report_markdown(rows: list[Row], assignment: str, image: str, grader: list[str] | None = None) -> str:
     a = ASSIGNMENTS[assignment]
     lines = [f"# Assignment {a.number} ({assignment}): {a.title}", "", f"![scores and failures]({image})", ""]
-    lines += [f"- {line}" for line in summary_lines(rows, assignment)] + [""]
+    lines += [f"- {line}" for line in summary_lines(rows, assignment, grader)] + [""]
     broken = not_imported(rows)
     if broken:
         lines += [f"## {NOT_IMPORTED.capitalize()} ({len(broken)})", ""]
@@ -237,7 +240,7 @@ def _meter(n: int, of: int, kind: str = "") -> str:
     return f'<div class="meter {kind}" title="{n} of {of}"><div style="width:{width:.1f}%"></div></div>'
 
 
-def report_html(rows: list[Row], assignment: str, image: str) -> str:
+def report_html(rows: list[Row], assignment: str, image: str, grader: list[str] | None = None) -> str:
     """The report as one self-contained page (no script, no network), every student text escaped."""
     a = ASSIGNMENTS[assignment]
     students = [r for r in rows if r.student is not None]
@@ -250,7 +253,7 @@ def report_html(rows: list[Row], assignment: str, image: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}: class report</title><style>{STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(rows, assignment)) + "</ul>",
+        "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(rows, assignment, grader)) + "</ul>",
         f'<p class="note">The same figures as a picture: <a href="{html.escape(image)}">{html.escape(image)}</a>.</p>',
         '<section id="histogram"><h2>Scores after late penalties</h2>',
     ]
@@ -321,14 +324,14 @@ def report_html(rows: list[Row], assignment: str, image: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_report(rows: list[Row], assignment: str, out: Path) -> Path:
+def write_report(rows: list[Row], assignment: str, out: Path, grader: list[str] | None = None) -> Path:
     """Write report-<assignment>.html, .png and .md into `out`; return the Markdown's path."""
     out.mkdir(parents=True, exist_ok=True)
     image = out / f"report-{assignment}.png"
     plot(rows, assignment, image)
-    (out / f"report-{assignment}.html").write_text(report_html(rows, assignment, image.name))
+    (out / f"report-{assignment}.html").write_text(report_html(rows, assignment, image.name, grader))
     markdown = out / f"report-{assignment}.md"
-    markdown.write_text(report_markdown(rows, assignment, image.name))
+    markdown.write_text(report_markdown(rows, assignment, image.name, grader))
     return markdown
 
 
@@ -339,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         rows, _ = load_rows(args.roster, args.graded, args.assignment, args.submissions)
-        markdown = write_report(rows, args.assignment, args.out or args.graded)
+        grader = report_lines(args.graded / "results", args.assignment)
+        markdown = write_report(rows, args.assignment, args.out or args.graded, grader)
     except (ValueError, OSError) as exc:
         return refuse("report", exc)
     print(f"report: {markdown.with_suffix('.html')} (open it in a browser), {markdown.with_suffix('.png')}, {markdown}")
