@@ -8,6 +8,7 @@ mistake must get its own hint (every `Hint:` line names it), or, where the publi
 tests cannot tell it apart, no hint at all; correct alternatives pass.
 """
 
+import ast
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from coursekit.course import ASSIGNMENTS_DIR, SOLUTION_PACKAGE
+from coursekit.course import ASSIGNMENTS_DIR, SOLUTION_PACKAGE, SOLUTIONS
 from coursekit.stubs import solution_regions
 from coursekit.validate import run_public_tests
 
@@ -417,3 +418,10 @@ def test_the_mistakes_cover_the_list_of_the_issue():
         "no zero_grad",
     ):
         assert needed in labels, needed
+
+
+def test_no_public_test_has_a_bare_assert():
+    # A bare `assert x == y` tells a student neither the inputs nor which mistake: every check says both.
+    for path in sorted((SOLUTIONS / "public_tests").glob("test_*.py")):
+        asserts = [node.lineno for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Assert)]
+        assert asserts == [], f"{path.name}: bare assert on lines {asserts}"
