@@ -10,6 +10,7 @@ export PATH := $(BIN):$(PATH)
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
+	@echo "installing the kit's Python packages into $(VENV) (first run only: about a minute)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
@@ -22,6 +23,7 @@ system-deps:
 	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's $(SYSTEM_PACKAGES) with apt-get, for$$missing (first run only: about half a minute)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else echo "missing:$$missing; install Debian's $(SYSTEM_PACKAGES) (sudo apt-get install $(SYSTEM_PACKAGES))"; exit 1; fi; \
 	fi
@@ -38,6 +40,7 @@ format: venv
 	$(BIN)/ruff format .
 
 test: venv system-deps lint
+	@echo "running every test of the kit (pytest: several minutes on 2 cores)"
 	$(BIN)/python -m pytest
 
 # Grading flags: ISOLATION=namespaces|uid|none forces a level; ALLOW_UNISOLATED=1 grades where the OS

@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "classroom-result":
         return classroom.main(args)
+    given = args.submission if args.command == "grade" else args.submissions
+    if not given.is_dir():  # a typo in SUBMISSION(S)=: say so, rather than "no engine.py" in a results file
+        print(f"{args.command}: {given} {'is not a folder' if given.exists() else 'does not exist'}", file=sys.stderr)
+        return 2
     isolation.configure(args.isolation)
     if args.command == "grade-all":
         from autograder.batch import GradeAllRefused, grade_all

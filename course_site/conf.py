@@ -16,3 +16,5 @@ html_theme_options = {"show_toc_level": 2}
 exclude_patterns = ["_build"]
 html_static_path = ["_static"]
 html_css_files = ["custom.css"]
+# The theme's sidebar without its search field: the header's search box is the one search box.
+html_sidebars = {"**": ["navbar-logo.html", "icon-links.html", "sbt-sidebar-nav.html"]}

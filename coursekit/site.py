@@ -49,7 +49,7 @@ INSTRUCTOR_SECTIONS = (
     "Change the course",
     "Lecture notebooks and the course site",
 )
-# Graphviz draws at 14 pt; the graphs of the notebooks show at 60 % (still readable), scrolling sideways.
+# Graphviz draws at 14 pt; the graphs of the notebooks show at 60 %, and scale down further to the column.
 SVG_SCALE = 0.6
 # A solution line this long is unmistakable even inside a longer line of the site.
 LONG_LINE = 30
@@ -141,7 +141,9 @@ def grading_page() -> str:
         )
         return "\n".join(parts)
     parts.append(
-        "A hidden grader runs on every push. Each test below checks one part of your code, on many "
+        "A hidden grader grades each submission (a push, a Classroom 50 submission or a Gradescope "
+        "upload: your README says where its score appears); the grade of record is the regrade after "
+        "the deadline. Each test below checks one part of your code, on many "
         "inputs, and earns its points only when all of them pass; its feedback says what it computed, "
         "on which inputs, what it expected and what you got. Tests marked *after publication* show "
         "their results once grades are published. The public tests in your repository are a small, "

@@ -155,11 +155,14 @@ def run_cli(*args):
     )
 
 
-def test_grade_exits_0_and_writes_results_even_for_something_that_is_not_a_repository(tmp_path):
+def test_grade_of_a_path_that_does_not_exist_says_so_and_exits_2(tmp_path):
     proc = run_cli("grade", str(tmp_path / "nowhere"), "--results", str(tmp_path / "r.json"))
-    assert proc.returncode == 0, proc.stderr
-    results = json.loads((tmp_path / "r.json").read_text())
-    assert results["score"] == 0 and "Nothing was graded" in results["output"]
+    assert proc.returncode == 2, proc.stderr
+    assert f"grade: {tmp_path / 'nowhere'} does not exist" in proc.stderr
+    assert not (tmp_path / "r.json").exists()
+    (tmp_path / "a-file").write_text("")
+    proc = run_cli("grade-all", str(tmp_path / "a-file"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "is not a folder" in proc.stderr, proc.stderr
 
 
 def test_grade_prints_a_summary_and_writes_gradescope_results_that_name_the_isolation(tmp_path):

@@ -5,6 +5,8 @@ every page (`--dump-dom` after MathJax has run); the screenshots of the home
 page and of a notebook page are kept in build/screenshots/.
 """
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -253,3 +255,57 @@ def test_screenshots_of_the_home_page_and_a_notebook_page(html):
         chromium((html / page).as_uri(), f"--window-size={size}", f"--screenshot={out}")
         data = out.read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 50_000, name  # a page, not a blank
+
+
+# Run in the page after it has loaded: what a student sees of its layout, as JSON in <pre id="probe">.
+LAYOUT_PROBE = """
+const probeLayout = () => {
+  const shown = (e) => { const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none"; };
+  const column = document.querySelector("article.bd-article").getBoundingClientRect();
+  const title = document.querySelector(".bd-sidebar-primary .navbar-brand");
+  const probe = {
+    searches: [...document.querySelectorAll(".search-button-field, .search-button, input[type=search]")]
+      .filter(shown).length,
+    column: [column.left, column.right],
+    graphs: [...document.querySelectorAll("div.cell_output img, object.graphviz")]
+      .map((e) => { const r = e.getBoundingClientRect(); return [r.left, r.right]; }),
+    title_overflow: title ? [title.scrollWidth - title.clientWidth, title.scrollHeight - title.clientHeight] : null,
+  };
+  const pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = JSON.stringify(probe);
+  document.body.appendChild(pre);
+};
+if (document.readyState === "complete") setTimeout(probeLayout, 300);
+else window.addEventListener("load", () => setTimeout(probeLayout, 300));
+"""
+
+
+def layout(html, page, width):
+    """The layout probe's findings on `page` of the built site, in a window `width` pixels wide."""
+    source = html / page
+    probed = source.with_name(f"probe-{width}-{source.name}")  # beside it: its relative links still work
+    probed.write_text(source.read_text().replace("</body>", f"<script>{LAYOUT_PROBE}</script></body>"))
+    try:
+        for _ in range(2):  # on a busy machine the page may not finish loading within the time budget
+            dom = chromium(probed.as_uri(), f"--window-size={width},900", "--dump-dom")
+            found = re.search(r'<pre id="probe"[^>]*>(.*?)</pre>', dom)
+            if found:
+                break
+    finally:
+        probed.unlink()
+    assert found, f"the layout probe did not run on {page}"
+    return json.loads(found[1].replace("&quot;", '"'))
+
+
+@pytest.mark.parametrize("width", [1280, 1000])
+def test_one_search_box_graphs_inside_the_column_and_a_whole_sidebar_title(html, width):
+    for page in (NOTEBOOK_PAGE, "grading.html", "index.html"):
+        found = layout(html, page, width)
+        assert found["searches"] == 1, (page, width, found)
+        left, right = found["column"]
+        if page == NOTEBOOK_PAGE:
+            assert len(found["graphs"]) >= 3, found  # draw_dot's pictures are there to be measured
+        for graph_left, graph_right in found["graphs"]:
+            # Each graph, its output node on the right included, is inside the content column.
+            assert left - 1 <= graph_left and graph_right <= right + 1, (page, width, found)
+        assert found["title_overflow"] == [0, 0], (page, width, found)  # the title is not clipped

@@ -22,6 +22,7 @@ from packaging.specifiers import SpecifierSet
 
 from coursekit.course import ASSIGNMENTS_DIR, SOLUTION_PACKAGE, SOLUTIONS, STUDENT_REPOS
 from coursekit.notebooks import execute, student_layout
+from coursekit.stubs import make_stub, solution_regions
 
 BIN = Path(sys.executable).parent
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
@@ -43,6 +44,76 @@ def test_pytest_from_the_repository_root_finds_micrograd(repo, tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert " passed" in proc.stdout
+
+
+# Each handout step: the marker expression of its command, and the functions the student writes in it.
+STEPS = {
+    "engine": [
+        ("add or mul", {"Value.__add__._backward", "Value.__mul__._backward"}),
+        ("backward", {"Value.backward", "topological_sort"}),
+        (
+            "pow or exp or tanh or relu",
+            {"Value.__pow__._backward", "Value.exp._backward", "Value.tanh._backward", "Value.relu._backward"},
+        ),
+    ],
+    "nn": [
+        ("neuron", {"Neuron.__call__", "Neuron.parameters"}),
+        ("layer or mlp", {"Layer.__call__", "Layer.parameters", "MLP.__call__", "MLP.parameters"}),
+        ("zero_grad", {"Module.zero_grad"}),
+    ],
+    "train": [("mse_loss", {"mse_loss"}), ("sgd_step", {"sgd_step"}), ("train", {"train"})],
+}
+
+
+def partly_stubbed(source: str, written: set[str]) -> str:
+    """The module as a student has it once `written` are done: every other solution region is a stub."""
+    lines = source.splitlines(keepends=True)
+    markers = set()
+    for region in solution_regions(source):
+        if region.function in written:  # without its markers, nbgrader leaves the region as it is
+            markers |= {region.first_line - 2, region.first_line - 1 + len(region.lines)}
+    return make_stub("".join(line for i, line in enumerate(lines) if i not in markers))
+
+
+def run_step(repo, written: set[str], expression: str, work: Path) -> subprocess.CompletedProcess:
+    shutil.copytree(ASSIGNMENTS_DIR / repo.name, work)
+    shutil.rmtree(work / "micrograd")
+    shutil.copytree(SOLUTION_PACKAGE, work / "micrograd", ignore=shutil.ignore_patterns("__pycache__"))
+    module = work / "micrograd" / f"{repo.assignment.graded_module}.py"
+    module.write_text(partly_stubbed(module.read_text(), written))
+    return subprocess.run(
+        [BIN / "pytest", "-q", "-p", "no:cacheprovider", "-m", expression],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+
+
+def test_the_steps_cover_every_stub_and_the_handouts_give_their_commands():
+    for repo in STUDENT_REPOS:
+        source = (SOLUTION_PACKAGE / f"{repo.assignment.graded_module}.py").read_text()
+        regions = {region.function for region in solution_regions(source)}
+        assert set().union(*(written for _, written in STEPS[repo.name])) == regions, repo.name
+        readme = (ASSIGNMENTS_DIR / repo.name / "README.md").read_text()
+        for expression, _ in STEPS[repo.name]:
+            command = f'`pytest -m "{expression}"`' if " " in expression else f"`pytest -m {expression}`"
+            assert command in readme, f"{repo.name}: the README does not say {command}"
+
+
+@pytest.mark.parametrize(
+    "repo, step",
+    [(repo, step) for repo in STUDENT_REPOS for step in range(len(STEPS[repo.name]))],
+    ids=lambda x: x.name if hasattr(x, "name") else f"step{x + 1}",
+)
+def test_each_steps_command_passes_once_that_step_is_done_and_fails_before(repo, step, tmp_path):
+    expression = STEPS[repo.name][step][0]
+    done_before = set().union(*(written for _, written in STEPS[repo.name][:step]))
+    done = done_before | STEPS[repo.name][step][1]
+    after = run_step(repo, done, expression, tmp_path / "after")
+    assert after.returncode == 0 and " passed" in after.stdout, after.stdout + after.stderr
+    before = run_step(repo, done_before, expression, tmp_path / "before")
+    assert before.returncode == 1 and " failed" in before.stdout, before.stdout + before.stderr
 
 
 def workflows():

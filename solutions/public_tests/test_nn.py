@@ -1,11 +1,13 @@
-"""Public tests of assignment 2, the nn library. Run them with `pytest`.
+"""Public tests of assignment 2, the nn library. Run them with `pytest`, or one part at a
+time with its marker: `pytest -m neuron`, `pytest -m "layer or mlp"`, `pytest -m zero_grad`.
 
-They catch the mistakes that cost the most points: the bias left out of the
-sum or of `parameters()`, parameters that are copies, and a `zero_grad` that
-does not clear every gradient.
+A failing test says what it computed, on which inputs, what it expected and what it got;
+it adds a `Hint:` only when your numbers are exactly those of a known mistake (the bias
+left out of the sum or of `parameters()`, tanh where the neuron is linear, parameters
+that are copies, a `zero_grad` that clears the data).
 
-They use your own engine (copied from assignment 1). The hidden grader runs
-your nn.py on the reference engine, so a bug in your engine costs nothing here.
+They use your own engine (copied from assignment 1). The hidden grader runs your nn.py
+on the reference engine, so a bug in your engine costs nothing there.
 """
 
 import math
@@ -16,77 +18,183 @@ from micrograd.engine import Value
 from micrograd.nn import MLP, Layer, Neuron
 
 
+def close(got, want):
+    if isinstance(want, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(map(close, got, want))
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
+        return False
+    return math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def show(x):
+    if isinstance(x, (tuple, list)):
+        return "[" + ", ".join(show(v) for v in x) + "]"
+    return f"{x:.6g}" if isinstance(x, float) else repr(x)
+
+
+def check(what, got, expected, inputs, mistakes=()):
+    """Fail unless `got` is `expected`; name a mistake only when `got` is exactly that mistake's numbers."""
+    if close(got, expected):
+        return
+    matching = {hint for hint, numbers in mistakes if close(got, numbers) and not close(numbers, expected)}
+    message = f"{what}: expected {show(expected)}, got {show(got)}, on {inputs}."
+    if len(matching) == 1:
+        message += f"\nHint: {matching.pop()}"
+    pytest.fail(message, pytrace=False)
+
+
+def fail(message):
+    pytest.fail(message, pytrace=False)
+
+
 def set_neuron(neuron, w, b):
     for wi, value in zip(neuron.w, w):
         wi.data = value
     neuron.b.data = b
 
 
-def test_neuron_computes_tanh_of_the_weighted_sum():
+def data_of(out, what):
+    if not isinstance(out, Value):
+        fail(f"{what} returned {out!r}: expected a Value")
+    return out.data
+
+
+W, BIAS, X = [0.5, -1.0], 0.25, [2.0, 0.5]  # w.x = 0.5, w.x + b = 0.75
+
+
+@pytest.mark.neuron
+def test_neuron_computes_tanh_of_the_weighted_sum_plus_bias():
     n = Neuron(2)
-    set_neuron(n, [0.5, -1.0], 0.25)
-    out = n([2.0, 1.0])  # tanh(0.5*2 - 1*1 + 0.25)
-    assert out.data == pytest.approx(math.tanh(0.25))
+    set_neuron(n, W, BIAS)
+    got = data_of(n(X), "Neuron(2)(x)")
+    check(
+        "Neuron(2)(x).data",
+        got,
+        math.tanh(0.75),
+        f"w = {W}, b = {BIAS}, x = {X}",
+        [
+            ("these are the numbers of tanh(w.x): add the bias `b` to the weighted sum.", math.tanh(0.5)),
+            ("these are the numbers of w.x + b, without tanh: a Neuron has tanh unless nonlin=False.", 0.75),
+        ],
+    )
 
 
+@pytest.mark.neuron
 def test_linear_neuron_has_no_tanh():
     n = Neuron(2, nonlin=False)
-    set_neuron(n, [0.5, -1.0], 0.25)
-    assert n([2.0, 3.0]).data == pytest.approx(-1.75)
+    set_neuron(n, W, BIAS)
+    got = data_of(n(X), "Neuron(2, nonlin=False)(x)")
+    check(
+        "Neuron(2, nonlin=False)(x).data",
+        got,
+        0.75,
+        f"w = {W}, b = {BIAS}, x = {X}",
+        [
+            ("these are the numbers of w.x: add the bias `b` to the weighted sum.", 0.5),
+            ("these are the numbers of tanh(w.x + b): with nonlin=False, return w.x + b itself.", math.tanh(0.75)),
+        ],
+    )
 
 
-def test_neuron_parameters_are_the_weights_then_the_bias():
-    n = Neuron(3)
-    params = n.parameters()
-    assert len(params) == 4
-    assert all(p is w for p, w in zip(params, n.w))
-    assert params[-1] is n.b
-
-
-def test_layer_returns_a_list_or_a_single_value():
-    assert len(Layer(3, 4)([1.0, 2.0, 3.0])) == 4
-    assert isinstance(Layer(3, 1)([1.0, 2.0, 3.0]), Value)
-
-
-def test_mlp_of_the_lecture_has_41_parameters():
-    assert len(MLP(3, [4, 4, 1]).parameters()) == 41
-
-
-def test_zero_grad_clears_every_gradient():
-    model = MLP(2, [3, 1])
-    model([1.0, -1.0]).backward()
-    assert any(p.grad != 0 for p in model.parameters())
-    model.zero_grad()
-    assert all(p.grad == 0 for p in model.parameters())
-
-
-def test_neuron_output_moves_with_its_bias():
-    n = Neuron(3, nonlin=False)
-    set_neuron(n, [0.5, 0.5, 0.5], -0.4)
-    before = n([1.0, 1.0, 1.0]).data
-    n.b.data += 1.0
-    assert n([1.0, 1.0, 1.0]).data == pytest.approx(before + 1.0), "is the bias `b` added to the weighted sum?"
-
-
+@pytest.mark.neuron
 def test_backward_reaches_every_weight_and_the_bias():
     n = Neuron(2, nonlin=False)
     set_neuron(n, [0.3, -0.6], 0.1)
-    n([1.5, -2.0]).backward()
-    grads = [p.grad for p in n.parameters()]
-    assert grads == pytest.approx([1.5, -2.0, 1.0]), "build the sum with Value operations so backward() reaches w and b"
+    out = n([1.5, -2.0])
+    if not isinstance(out, Value):
+        fail(f"Neuron(2, nonlin=False)(x) returned {out!r}: expected a Value")
+    out.backward()
+    check(
+        "the grads of (w[0], w[1], b) after out.backward()",
+        [n.w[0].grad, n.w[1].grad, n.b.grad],
+        [1.5, -2.0, 1.0],
+        "out = Neuron(2, nonlin=False)(x), x = [1.5, -2.0]",
+        [("b got no gradient: add the bias `b` to the weighted sum, with Value operations.", [1.5, -2.0, 0.0])],
+    )
 
 
-def test_parameters_are_the_models_own_values_layer_by_layer():
-    model = MLP(2, [3, 2])
+def check_parameters(what, params, expected, inputs):
+    """`params` must be the very Values of `expected`, in order."""
+    if not isinstance(params, list):
+        fail(f"{what} returned {params!r}: expected a list of Values")
+    if len(params) == len(expected) and all(p is q for p, q in zip(params, expected)):
+        return
+    own = {id(q) for q in expected}
+    message = (
+        f"{what}: expected the model's own {len(expected)} Values in order, got {len(params)} values, on {inputs}."
+    )
+    if len(params) == len(expected) - 1 and all(p is q for p, q in zip(params, expected)):
+        message += "\nHint: the weights are there but the bias is not: return `self.w + [self.b]`."
+    elif len(params) == len(expected) and not any(id(p) in own for p in params):
+        if all(isinstance(p, Value) and p.data == q.data for p, q in zip(params, expected)):
+            message += "\nHint: these are copies (new Values with the same data): return the Values themselves."
+    elif len(params) == len(expected) and {id(p) for p in params} == own:
+        message += "\nHint: the right Values in another order: layer by layer, neuron by neuron, w then b."
+    fail(message)
+
+
+@pytest.mark.neuron
+def test_neuron_parameters_are_the_weights_then_the_bias():
+    n = Neuron(3)
+    check_parameters("Neuron(3).parameters()", n.parameters(), [*n.w, n.b], "Neuron(3)")
+
+
+@pytest.mark.layer
+def test_layer_returns_a_list_or_a_single_value():
+    out = Layer(3, 4)([1.0, 2.0, 3.0])
+    if not (isinstance(out, list) and len(out) == 4 and all(isinstance(v, Value) for v in out)):
+        fail(f"Layer(3, 4)(x) returned {out!r}: expected a list of its 4 neurons' output Values")
+    out = Layer(3, 1)([1.0, 2.0, 3.0])
+    if not isinstance(out, Value):
+        message = f"Layer(3, 1)(x) returned {out!r}: expected the single neuron's output Value itself"
+        if isinstance(out, list) and len(out) == 1 and isinstance(out[0], Value):
+            message += "\nHint: one neuron gives a one-element list here: return `outs[0]` when there is one."
+        fail(message)
+
+
+@pytest.mark.layer
+def test_layer_parameters_are_its_neurons_in_order():
+    layer = Layer(2, 3)
+    expected = [p for n in layer.neurons for p in [*n.w, n.b]]
+    check_parameters("Layer(2, 3).parameters()", layer.parameters(), expected, "Layer(2, 3)")
+
+
+@pytest.mark.mlp
+def test_mlp_feeds_each_layer_into_the_next():
+    model = MLP(2, [2, 1])
+    for layer, (w, b) in zip(model.layers, [([0.5, -0.5], 0.1), ([1.0, 2.0], -0.3)]):
+        for n in layer.neurons:
+            set_neuron(n, w, b)
+    h = math.tanh(0.5 * 1.0 - 0.5 * -2.0 + 0.1)  # both neurons of the first layer
+    got = data_of(model([1.0, -2.0]), "MLP(2, [2, 1])(x)")
+    check("MLP(2, [2, 1])(x).data", got, math.tanh(3.0 * h - 0.3), "x = [1.0, -2.0], w and b set by the test")
+
+
+@pytest.mark.mlp
+def test_mlp_parameters_are_its_layers_in_order():
+    model = MLP(3, [4, 4, 1])
     expected = [p for layer in model.layers for n in layer.neurons for p in [*n.w, n.b]]
     params = model.parameters()
-    assert len(params) == len(expected) == 17
-    assert all(p is q for p, q in zip(params, expected)), "the model's own Values, in order, not copies"
+    if isinstance(params, list) and len(params) == 5 and all(p is q for p, q in zip(params, expected[-5:])):
+        fail(
+            "MLP(3, [4, 4, 1]).parameters(): expected 41 Values, got the 5 of the last layer.\n"
+            "Hint: return the parameters of every layer, not only of the last one."
+        )
+    check_parameters("MLP(3, [4, 4, 1]).parameters()", params, expected, "MLP(3, [4, 4, 1])")
 
 
-def test_zero_grad_clears_the_gradients_of_a_layer_and_a_neuron():
-    for module in (Layer(2, 2), Neuron(3)):
-        for p in module.parameters():
-            p.grad = 0.75
-        module.zero_grad()
-        assert [p.grad for p in module.parameters()] == [0.0] * len(module.parameters())
+@pytest.mark.zero_grad
+@pytest.mark.parametrize("make", [lambda: Neuron(3), lambda: Layer(2, 2), lambda: MLP(2, [2, 1])])
+def test_zero_grad_clears_every_gradient(make):
+    module = make()
+    params = module.parameters()
+    for i, p in enumerate(params):
+        p.data, p.grad = 0.1 * (i + 1), 0.75
+    module.zero_grad()
+    grads, data = [p.grad for p in params], [p.data for p in params]
+    if close(grads, [0.0] * len(params)) and close(data, [0.1 * (i + 1) for i in range(len(params))]):
+        return
+    message = f"{module!r}.zero_grad(): expected every grad 0 and the data unchanged, got grads {show(grads)}"
+    if close(grads, [0.75] * len(params)) and close(data, [0.0] * len(params)):
+        message += "\nHint: the data were set to 0, not the grads: write `p.grad = 0.0`."
+    fail(message)
