@@ -14,14 +14,22 @@ import psutil
 import pytest
 
 from autograder.assignments import ASSIGNMENTS
-from autograder.batch import GradeAllRefused, grade_all
+from autograder.batch import (
+    GradeAllRefused,
+    class_assignment,
+    common_assignment,
+    detected,
+    grade_all,
+    odd_one_out,
+    student_dirs,
+)
 from autograder.points import hidden_tests
 from autograder.sandbox import isolation
 from autograder.sandbox.runner import Limits
 from coursekit.course import ASSIGNMENTS_DIR, ROOT, SOLUTION_PACKAGE
 
 ENGINE_MAX = ASSIGNMENTS["engine"].max_points
-FIXED_COLUMNS = ["student", "assignment", "total", "max", "isolation", "grader_error"]
+FIXED_COLUMNS = ["student", "assignment", "total", "max", "isolation", "grader_error", "note"]
 
 
 def reference_repo(folder):
@@ -95,11 +103,21 @@ def test_a_grader_error_is_always_regraded(batch, tmp_path, capsys):
     assert "grader_error" not in json.loads(bob.read_text())["extra_data"]
 
 
-def test_grade_all_refuses_a_folder_of_several_assignments(tmp_path):
-    reference_repo(tmp_path / "subs" / "ada")
-    shutil.copytree(ASSIGNMENTS_DIR / "nn", tmp_path / "subs" / "bob")
+def test_the_majority_decides_the_assignment_and_the_odd_one_is_graded_as_it_and_flagged(tmp_path):
+    subs = tmp_path / "subs"
+    for student in ("ada", "cy"):
+        shutil.copytree(ASSIGNMENTS_DIR / "nn", subs / student)
+    reference_repo(subs / "bob")  # an engine repository in an nn class
+    assert common_assignment(student_dirs(subs)) == "nn"
+    (subs / "cy" / "micrograd" / "nn.py").unlink()  # an nn repository without nn.py is still an nn one
+    assert detected(subs / "cy") == "nn"
+    assert class_assignment({subs / "a": "engine", subs / "b": None}) == "engine"
+    assert class_assignment({subs / "a": None}) is None
     with pytest.raises(GradeAllRefused, match="pass --assignment"):
-        grade_all(tmp_path / "subs", tmp_path / "out", progress=False)
+        common_assignment([tmp_path])  # nothing of the course anywhere: the instructor must say
+    flagged = odd_one_out({"output": "0 / 30", "extra_data": {}}, "nn", "engine")
+    assert flagged["extra_data"]["looks_like"] == "engine" and "graded as nn" in flagged["output"]
+    assert odd_one_out({"output": "x", "extra_data": {}}, "nn", "nn") == {"output": "x", "extra_data": {}}
 
 
 def test_grade_all_refuses_to_run_without_isolation_unless_allowed(tmp_path, monkeypatch):
