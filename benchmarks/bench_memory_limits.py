@@ -97,7 +97,8 @@ def attacker(no_cgroup: bool) -> None:
     how = "no cgroup (rlimits only)" if no_cgroup else wall.memory_description()
     outcome = proc.stdout.strip() or f"killed (exit {proc.returncode})"
     print(
-        f"memfd hoarder, 2 GiB asked, limit 1 GiB, {how}: {outcome}; MemAvailable fell by {fell:.2f} GiB; {seconds:.1f} s"
+        f"memfd hoarder, 2 GiB asked, limit 1 GiB, {how}: {outcome}; "
+        f"MemAvailable fell by {fell:.2f} GiB; {seconds:.1f} s"
     )
 
 
