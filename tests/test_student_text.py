@@ -35,5 +35,5 @@ def test_csv_cells_never_start_a_formula() -> None:
 
 def test_long_lines_of_grader_feedback_can_be_kept_with_a_larger_line_limit() -> None:
     text = student_text.clean("z" * 900 + "\udcff", limit=5000, line_limit=2000)
-    assert text == "z" * 900 + "\ufffd"
+    assert text == "z" * 900 + "?"  # a lone surrogate is replaced (encode with "replace")
     assert student_text.clean("z" * 900, limit=5000).endswith("z" * 200 + "...")
