@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from autograder import __main__ as cli
-from autograder.batch import grade_all
+from autograder.batch import feedback_text, grade_all, write_reports
 from autograder.fingerprint import MAX_ENTRIES, MAX_FILE_BYTES, MAX_MODULES, read_submission
 from autograder.sandbox import isolation
 from coursekit.course import ASSIGNMENTS_DIR, SOLUTION_PACKAGE
@@ -205,3 +205,33 @@ def test_a_flood_of_entries_is_refused_before_it_is_all_listed(tmp_path):
     for i in range(MAX_ENTRIES + 5):
         (flood / "micrograd" / f"data{i}.txt").write_bytes(b"")
     assert read_submission(flood).refused == f"not graded: micrograd/ holds more than {MAX_ENTRIES} entries"
+
+
+def test_feedback_fences_student_text_and_says_checked_not_graded():
+    results = {
+        "score": 3.0,
+        "output": "The autograd engine: 3 / 5\nYour code could not run: \udcff ## 60/60 <img src=x>",
+        "extra_data": {"max_score": 5.0},
+        "tests": [
+            {"name": "engine: add", "score": 3.0, "max_score": 3.0, "status": "passed", "output": "ok"},
+            {"name": "engine: sub", "score": 0.0, "max_score": 0.0, "status": "passed", "output": "ok"},
+            {"name": "engine: mul", "score": 0.0, "max_score": 2.0, "status": "failed", "output": "````\n# 60/60"},
+        ],
+    }
+    text = feedback_text("ada", results)
+    text.encode("utf-8")
+    assert "- engine: sub (checked, not graded)" in text and "- engine: add (3 / 3)" in text
+    outside = "\n".join(fenced_lines(text))
+    assert "60/60" not in outside and "<img" not in outside
+
+
+def test_an_unreadable_results_file_is_that_students_grader_error_row_only(tmp_path):
+    (tmp_path / "results").mkdir()
+    good = {"score": 1.0, "output": "x: 1 / 1", "extra_data": {"max_score": 1.0}, "tests": []}
+    (tmp_path / "results" / "ada.json").write_text(json.dumps(good))
+    (tmp_path / "results" / "bob.json").write_bytes(b"\xff{ not json")
+    table = {r["student"]: r for r in csv.DictReader(write_reports(tmp_path, ["ada", "bob", "cy"]).open())}
+    assert table["ada"]["total"] == "1" and table["ada"]["grader_error"] == ""
+    assert table["bob"]["grader_error"] == "yes" and table["cy"]["grader_error"] == "yes"
+    assert "cannot be read" in (tmp_path / "feedback" / "bob.md").read_text()
+    assert (tmp_path / "feedback" / "ada.md").exists()
