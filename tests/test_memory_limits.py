@@ -98,3 +98,15 @@ def test_without_a_cgroup_the_results_say_so() -> None:
     wall = isolation.Isolation("namespaces", None, cgroup="the cgroup filesystem is not writable here")
     assert wall.memory_description().startswith("rlimits only (no memory cgroup: ")
     assert "cgroup" not in " ".join(wall.command(Path("/nonexistent"), ["-c", "pass"])[:3])
+
+
+def test_a_cgroup_left_by_a_killed_grader_is_reset_to_the_new_limits(wall: isolation.Isolation) -> None:
+    key = isolation.cgroup_key(wall.uid) + "-reuse"
+    isolation.SandboxCgroup.make(key, 64 << 20, 8)  # as a killed worker leaves it
+    group = isolation.SandboxCgroup.make(key, 512 << 20, 32)
+    try:
+        limit = "memory.max" if group.version == 2 else "memory.limit_in_bytes"
+        assert int((group.folders[0] / limit).read_text()) == 512 << 20
+    finally:
+        group.remove()
+    assert not group.folders[0].exists()

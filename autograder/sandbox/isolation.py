@@ -178,9 +178,12 @@ class SandboxCgroup:
             folder.mkdir(parents=True, exist_ok=True)
         group = SandboxCgroup(1, (memory, pids))
         group.kill()
+        memsw = memory / "memory.memsw.limit_in_bytes"
+        if memsw.exists():  # memsw >= limit at every step, whatever a reused cgroup held before
+            _write(memsw, "-1")
         _write(memory / "memory.limit_in_bytes", str(memory_bytes))
-        if (memory / "memory.memsw.limit_in_bytes").exists():  # memory + swap = memory: no swap
-            _write(memory / "memory.memsw.limit_in_bytes", str(memory_bytes))
+        if memsw.exists():  # memory + swap = memory: no swap
+            _write(memsw, str(memory_bytes))
         _write(memory / "memory.swappiness", "0")
         _write(pids / "pids.max", str(processes))
         return group
