@@ -230,6 +230,7 @@ class _Pool:
         if worker.uid is not None:
             isolation.kill_uid(worker.uid)
             isolation.remove_files_of(worker.uid)
+            isolation.remove_cgroup_of(worker.uid)
         return self._start()
 
     def run(self, jobs: list[tuple[Path, str]]):  # noqa: ANN201 - yields (student, results)

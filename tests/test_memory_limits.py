@@ -110,3 +110,10 @@ def test_a_cgroup_left_by_a_killed_grader_is_reset_to_the_new_limits(wall: isola
     finally:
         group.remove()
     assert not group.folders[0].exists()
+
+
+def test_the_cgroup_of_a_killed_grader_is_removed_by_the_next_one(wall: isolation.Isolation) -> None:
+    uid = 61999  # a uid no grader uses: its "stale" cgroup is made here, then removed
+    group = isolation.SandboxCgroup.make(isolation.cgroup_key(uid), 64 << 20, 8)
+    isolation.remove_cgroup_of(uid)
+    assert not any(folder.exists() for folder in group.folders)

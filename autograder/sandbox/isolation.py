@@ -255,6 +255,16 @@ def cgroup_key(uid: int | None) -> str:
 _cgroups: dict[str, SandboxCgroup] = {}  # the live cgroup of each sandbox this process runs
 
 
+def remove_cgroup_of(uid: int | None) -> None:
+    """Remove the sandbox cgroup a grader process with this uid left behind (killed before its cleanup)."""
+    key = cgroup_key(uid)
+    found = [p for p in CGROUP_FS.glob(f"*/{CGROUP_PARENT}/{key}") if p.is_dir()]
+    found += [p for p in CGROUP_FS.glob(f"{CGROUP_PARENT}/{key}") if p.is_dir()]
+    if found:
+        version = 1 if (found[0] / "tasks").exists() else 2
+        SandboxCgroup(version, tuple(found)).remove()
+
+
 @dataclass(frozen=True)
 class Isolation:
     """How this grader process runs sandboxes: a level, and the dedicated uid when it has one.
@@ -414,6 +424,7 @@ def claim_uid() -> int:
         _slot_lock = handle
         kill_uid(uid)  # whatever a grader that died left behind
         remove_files_of(uid)
+        remove_cgroup_of(uid)
         return uid
     raise IsolationUnavailable(f"all {UID_SLOTS} sandbox uids are in use by other grader processes")
 
