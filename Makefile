@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV))/bin
 # nbgrader shells out to tools of the venv (alembic), so its bin comes first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: release test lint format grade grade-all collect gradebook report rehearsal bench site system-deps venv clean
+.PHONY: release test lint format grade grade-all grade-deps collect gradebook report rehearsal bench site system-deps venv clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
@@ -28,6 +28,14 @@ system-deps:
 	  else echo "missing:$$missing; install Debian's $(SYSTEM_PACKAGES) (sudo apt-get install $(SYSTEM_PACKAGES))"; exit 1; fi; \
 	fi
 
+# The graders' one system dependency: bubblewrap (the sandbox's namespaces). Installed as root;
+# otherwise the one-line command to run (ALLOW_UNISOLATED=1 grades without it, not for the record).
+grade-deps:
+	@command -v bwrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	  elif [ -n "$(ALLOW_UNISOLATED)" ]; then echo "warning: bubblewrap is not installed: grading without OS isolation"; \
+	  else echo "bubblewrap is not installed: run  sudo apt-get install -y bubblewrap  (or grade as root)"; exit 1; fi; }
+
 release: venv
 	$(BIN)/python -m coursekit release
 
@@ -48,11 +56,11 @@ test: venv system-deps lint
 GRADE_FLAGS = $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(ISOLATION),--isolation $(ISOLATION)) \
 	$(if $(ALLOW_UNISOLATED),--allow-unisolated)
 
-grade: venv
+grade: venv grade-deps
 	@test -n "$(SUBMISSION)" || (echo "usage: make grade SUBMISSION=<student repository> RESULTS=<file> [ASSIGNMENT=<name>]"; exit 2)
 	$(BIN)/python -m autograder grade "$(SUBMISSION)" --results "$(or $(RESULTS),results.json)" $(GRADE_FLAGS)
 
-grade-all: venv
+grade-all: venv grade-deps
 	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || (echo "usage: make grade-all SUBMISSIONS=<folder of student repositories> OUT=<folder> [ASSIGNMENT=<name>] [FORCE=1]"; exit 2)
 	$(BIN)/python -m autograder grade-all "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE_FLAGS) $(if $(FORCE),--force)
 

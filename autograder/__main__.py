@@ -8,20 +8,20 @@ import sys
 import time
 from pathlib import Path
 
-from autograder import classroom
+from autograder import classroom, student_text
 from autograder.assignments import ASSIGNMENTS
 from autograder.grade import grade, grader_error_results
 from autograder.sandbox import isolation
 
 
 def summary(results: dict) -> str:
-    """A readable summary: the total, then one line per test, failures with their feedback."""
-    lines = [results["output"]]
+    """A readable summary: the total, then one line per test, failures with their feedback (no control characters)."""
+    lines = [student_text.clean(results["output"], 20_000, 2000)]
     for t in results["tests"]:
         mark = "PASS" if t["status"] == "passed" else "FAIL"
         lines.append(f"  {mark} {t['score']:g}/{t['max_score']:g}  {t['name']}")
         if t["status"] != "passed":
-            lines += [f"         {line}" for line in t["output"].splitlines()]
+            lines += [f"         {line}" for line in student_text.clean(t["output"], 8000, 2000).splitlines()]
     return "\n".join(lines)
 
 
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     if level == "none":
         print(f"warning: {UNISOLATED_WARNING}", file=sys.stderr)
     if results["extra_data"].get("grader_error"):
-        print(results["output"], file=sys.stderr)
+        print(student_text.clean(results["output"], 20_000, 2000), file=sys.stderr)
         return 3
     return 0
 

@@ -8,8 +8,11 @@ to `max_points`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from autograder import student_text
 
 
 @dataclass(frozen=True)
@@ -50,15 +53,31 @@ ASSIGNMENTS: dict[str, Assignment] = {
 }
 
 
+def _marks(submission: Path) -> set[str]:
+    """Names (no links followed) that say which assignment a repository is: its modules and its public tests."""
+    from autograder.fingerprint import read_submission
+
+    found = {f"micrograd/{name}" for name in read_submission(submission).names()}
+    try:
+        found |= {f"tests/{e.name}" for e in os.scandir(Path(submission) / "tests") if e.is_file(follow_symlinks=False)}
+    except OSError:
+        pass
+    return found
+
+
 def detect_assignment(submission: Path) -> Assignment:
     """Recognise the assignment of a student repository from its files.
 
-    Later assignments add a module (`nn.py`, then `train.py`), so the latest
-    graded module present names the assignment.
+    Later assignments add a module (`nn.py`, then `train.py`) and their own public
+    tests (`tests/test_nn.py`), so the latest assignment either names is the
+    repository's: an nn repository whose `nn.py` was deleted is still an nn
+    repository (graded 0 there), not an engine one. Links are never followed.
     """
+    marks = _marks(submission)
     for a in sorted(ASSIGNMENTS.values(), key=lambda a: -a.number):
-        if (submission / "micrograd" / f"{a.graded_module}.py").is_file():
+        if {f"micrograd/{a.graded_module}.py", f"tests/test_{a.name}.py"} & marks:
             return a
     raise LookupError(
-        f"{submission} has no micrograd/engine.py, nn.py or train.py: is this a student repository of the course?"
+        f"{student_text.name(str(submission))} has no micrograd/engine.py, nn.py or train.py: "
+        "is this a student repository of the course?"
     )

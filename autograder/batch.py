@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from autograder.assignments import detect_assignment
-from autograder.fingerprint import fingerprint, submitted_modules
+from autograder import student_text
+from autograder.assignments import ASSIGNMENTS, detect_assignment
+from autograder.fingerprint import read_submission
 from autograder.grade import DEFAULT_LIMITS, NO_ISOLATION, grade, grader_error_results
 from autograder.grader_fingerprint import grader_fingerprint
 from autograder.regrade_audit import RegradeAudit
@@ -47,30 +48,49 @@ class GradeAllRefused(RuntimeError):
 
 
 def student_dirs(submissions: Path) -> list[Path]:
-    """Every student repository: each folder directly under `submissions`, by name."""
-    return sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """Every student repository: each real folder (not a link) directly under `submissions`, by name."""
+    found = []
+    for entry in os.scandir(submissions):
+        try:
+            if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                found.append(Path(entry.path))
+        except OSError:
+            continue
+    return sorted(found, key=lambda p: os.fsencode(p.name))
 
 
 def write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text)
+    tmp.write_text(text, encoding="utf-8", errors="replace")  # a lone surrogate never stops a writer
     os.replace(tmp, path)
 
 
+def detected(student: Path) -> str | None:
+    """The assignment one repository looks like (None: nothing gradable, or unreadable)."""
+    try:
+        return detect_assignment(student).name
+    except (LookupError, OSError):
+        return None
+
+
+def class_assignment(found: dict[Path, str | None]) -> str | None:
+    """The assignment most repositories are (ties: the later one); None when none is recognised.
+
+    One odd repository never decides for the class, nor stops it: it is graded as the
+    class's assignment, and its row says what it looked like (`odd_one_out`).
+    """
+    counts = collections.Counter(name for name in found.values() if name)
+    if not counts:
+        return None
+    return max(counts, key=lambda name: (counts[name], ASSIGNMENTS[name].number))
+
+
 def common_assignment(students: list[Path]) -> str:
-    """The one assignment the repositories are of; refuses a folder that mixes assignments or holds none."""
-    found = collections.Counter()
-    for student in students:
-        try:
-            found[detect_assignment(student).name] += 1
-        except LookupError:
-            continue  # nothing gradable: it is graded as the others are, and scores 0
-    if len(found) != 1:
-        seen = ", ".join(f"{name}: {n}" for name, n in sorted(found.items())) or "none"
-        raise GradeAllRefused(
-            f"cannot tell which assignment to grade (repositories by assignment: {seen}): pass --assignment"
-        )
-    return next(iter(found))
+    """The class's assignment, by majority (see `class_assignment`); refuses only a folder with none."""
+    name = class_assignment({s: detected(s) for s in students})
+    if name is None:
+        raise GradeAllRefused("no repository here holds micrograd/engine.py, nn.py or train.py: pass --assignment")
+    return name
 
 
 def _unchanged(results_file: Path, assignment: str, files_print: str, grader: str) -> bool:
@@ -84,6 +104,17 @@ def _unchanged(results_file: Path, assignment: str, files_print: str, grader: st
     return same_files and extra.get("grader") == grader and not extra.get("grader_error")
 
 
+def odd_one_out(results: dict, graded_as: str, looks_like: str | None) -> dict:
+    """Flag a repository of another assignment than the class's, graded as the class's."""
+    if looks_like and looks_like != graded_as:
+        results.setdefault("extra_data", {})["looks_like"] = looks_like
+        results["output"] = (
+            f"{results.get('output', '')}\nNote: this repository looks like assignment {looks_like}; "
+            f"it was graded as {graded_as}, the assignment of the class."
+        )
+    return results
+
+
 def grade_all(
     submissions: Path,
     out: Path,
@@ -95,31 +126,41 @@ def grade_all(
     allow_unisolated: bool = False,
     watchdog_seconds: float | None = None,
 ) -> Path:
-    """Grade every student repository under `submissions` into `out`; return the gradebook's path."""
+    """Grade every student repository under `submissions` into `out`; return the gradebook's path.
+
+    Every per-student step (reading, fingerprinting, grading, the feedback file,
+    the gradebook row) fails into that student's row, never the batch.
+    """
     wall = isolation.current()
     if wall.level == "none" and not allow_unisolated:
         raise GradeAllRefused(NO_ISOLATION)
     results_dir = out / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
     students = student_dirs(submissions)
+    looks = {s: detected(s) for s in students}
     name = assignment or common_assignment(students)
     grader = grader_fingerprint(name)  # once per run: everything that can change a grade of `name`
     audit = RegradeAudit(out, grader)
-    todo = [
-        s
-        for s in students
-        if force or not _unchanged(results_dir / f"{s.name}.json", name, fingerprint(submitted_modules(s)), grader)
-    ]
+    todo, errors = [], 0
+    for s in students:
+        try:
+            if force or not _unchanged(results_dir / f"{s.name}.json", name, read_submission(s).fingerprint, grader):
+                todo.append(s)
+        except Exception as exc:  # noqa: BLE001 - one student's files never stop the class
+            reason = f"reading the submission failed: {type(exc).__name__}: {student_text.one_line(exc)}"
+            results = audit.replace(s.name, _error_results(name, reason))
+            write_atomically(results_dir / f"{s.name}.json", _dump(results))
+            errors += 1
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     budget = watchdog_seconds or limits.part_seconds + MARGIN_SECONDS
-    errors = 0
     if todo:
         bar = _progress_bar(len(students), len(students) - len(todo), progress)
         try:
             for student, results in _Pool(jobs, limits, wall.level, budget).run([(s, name) for s in todo]):
+                results = odd_one_out(results, name, looks.get(student))
                 errors += bool(results.get("extra_data", {}).get("grader_error"))
                 results = audit.replace(student.name, results)  # stamps the grader; keeps what it replaces
-                write_atomically(results_dir / f"{student.name}.json", json.dumps(results, indent=2) + "\n")
+                write_atomically(results_dir / f"{student.name}.json", _dump(results))
                 bar.update(1)
         finally:
             bar.close()
@@ -129,6 +170,14 @@ def grade_all(
     if regrade:
         print(regrade)
     return gradebook
+
+
+def _dump(results: dict) -> str:
+    return json.dumps(results, indent=2) + "\n"  # ensure_ascii: a surrogate is written as an escape
+
+
+def _error_results(name: str | None, reason: str) -> dict:
+    return grader_error_results(name, reason, {}, time.perf_counter())
 
 
 # -- the workers and their watchdog ------------------------------------------------------------
@@ -150,7 +199,8 @@ def _worker_main(conn: multiprocessing.connection.Connection, limits: Limits, le
         try:
             results = grade(Path(submission), name, limits)
         except Exception as exc:  # a grader bug must not stop the batch: record it, go on
-            results = grader_error_results(name, f"{type(exc).__name__}: {exc}", {}, time.perf_counter())
+            reason = f"{type(exc).__name__}: {student_text.one_line(exc)}"
+            results = grader_error_results(name, reason, {}, time.perf_counter())
         conn.send(("done", results))
 
 
@@ -189,6 +239,7 @@ class _Pool:
         if worker.uid is not None:
             isolation.kill_uid(worker.uid)
             isolation.remove_files_of(worker.uid)
+            isolation.remove_cgroup_of(worker.uid)
         return self._start()
 
     def run(self, jobs: list[tuple[Path, str]]):  # noqa: ANN201 - yields (student, results)
@@ -256,9 +307,27 @@ def _progress_bar(total: int, done: int, enabled: bool):  # noqa: ANN202 - a tqd
     return tqdm(total=total, initial=done, unit="submission", disable=not enabled, desc="grading")
 
 
+def _load(out: Path, student: str) -> dict:
+    """One student's results file, or a grader-error result that says why it cannot be read."""
+    try:
+        results = json.loads((out / "results" / f"{student}.json").read_text(encoding="utf-8", errors="replace"))
+        if not isinstance(results, dict) or not isinstance(results.get("tests"), list):
+            raise ValueError("not a results object")
+        for t in results["tests"]:
+            float(t["score"]), float(t["max_score"]), str(t["name"])  # noqa: B018 - the fields the reports read
+        float(results["score"])
+        return results
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return _error_results(None, f"its results file cannot be read ({type(exc).__name__})")
+
+
 def write_reports(out: Path, students: list[str]) -> Path:
-    """The gradebook CSV (a row per student) and a feedback file per student, from the results files."""
-    results = {s: json.loads((out / "results" / f"{s}.json").read_text()) for s in students}
+    """The gradebook CSV (a row per student) and a feedback file per student, from the results files.
+
+    Each student's row and feedback are made on their own: one that fails says so in
+    its place, and every other row and feedback file is still written.
+    """
+    results = {s: _load(out, s) for s in students}
     columns: list[str] = []
     for r in results.values():
         for t in r["tests"]:
@@ -266,44 +335,66 @@ def write_reports(out: Path, students: list[str]) -> Path:
                 columns.append(t["name"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "assignment", "total", "max", "isolation", "grader_error", *columns])
+    writer.writerow(["student", "assignment", "total", "max", "isolation", "grader_error", "note", *columns])
     for student, r in results.items():
-        scores = {t["name"]: t["score"] for t in r["tests"]}
-        extra = r.get("extra_data", {})
-        writer.writerow(
-            [
-                student,
-                extra.get("assignment") or "",
-                f"{r['score']:g}",
-                f"{extra.get('max_score', 0):g}",
-                extra.get("isolation") or "",
-                "yes" if extra.get("grader_error") else "",
-                *(f"{scores[c]:g}" if c in scores else "" for c in columns),
-            ]
-        )
+        try:
+            row = _gradebook_row(student, r, columns)
+        except Exception as exc:  # noqa: BLE001 - a row that cannot be made says so, the others are written
+            row = [student_text.csv_cell(student_text.name(student)), "", "0", "0", "", "yes", f"row failed: {exc}"]
+        writer.writerow([student_text.csv_cell(cell) for cell in row])
     gradebook = out / "gradebook.csv"
     write_atomically(gradebook, buffer.getvalue())
     feedback_dir = out / "feedback"
     feedback_dir.mkdir(exist_ok=True)
     for student, r in results.items():
-        write_atomically(feedback_dir / f"{student}.md", feedback_text(student, r))
+        try:
+            text = feedback_text(student, r)
+        except Exception as exc:  # noqa: BLE001 - as above
+            text = f"# Feedback for {student_text.name(student)}\n\nThe feedback could not be written: {exc}\n"
+        write_atomically(feedback_dir / f"{student}.md", text)
     return gradebook
 
 
+def _gradebook_row(student: str, r: dict, columns: list[str]) -> list[object]:
+    scores = {t["name"]: t["score"] for t in r["tests"]}
+    extra = r.get("extra_data", {}) if isinstance(r.get("extra_data"), dict) else {}
+    note = f"looks like {extra['looks_like']}" if extra.get("looks_like") else ""
+    return [
+        student_text.name(student),
+        extra.get("assignment") or "",
+        f"{float(r['score']):g}",
+        f"{float(extra.get('max_score', 0)):g}",
+        extra.get("isolation") or "",
+        "yes" if extra.get("grader_error") else "",
+        note,
+        *(f"{float(scores[c]):g}" if c in scores else "" for c in columns),
+    ]
+
+
 def feedback_text(student: str, results: dict) -> str:
-    """What passed, what failed and why, for one student."""
+    """What passed, what failed and why, for one student.
+
+    Everything but the grader's own headings is shown inside code fences
+    (`student_text.fence`), so text a student's code chose (an error message with
+    a "## 60/60" heading or an `<img>`) is shown as characters, never as Markdown.
+    """
     extra = results.get("extra_data", {})
-    lines = [f"# Feedback for {student}", "", results["output"]]
+    headline, *rest = student_text.clean(results.get("output", ""), 20_000, 2000).split("\n")
+    lines = [f"# Feedback for {student_text.name(student)}", "", student_text.one_line(headline)]
+    if rest:
+        lines += ["", student_text.fence("\n".join(rest))]
     if not results["tests"]:  # the output's first line gives the score when there are tests
-        lines += ["", f"Score: {results['score']:g} / {extra.get('max_score', 0):g}"]
+        lines += ["", f"Score: {float(results['score']):g} / {float(extra.get('max_score', 0)):g}"]
     failed = [t for t in results["tests"] if t["status"] != "passed"]
     passed = [t for t in results["tests"] if t["status"] == "passed"]
     if failed:
         lines += ["", "## What failed, and why", ""]
         for t in failed:
-            lines.append(f"### {t['name']} (0 / {t['max_score']:g})")
-            lines += ["", "```", t["output"], "```", ""]
+            lines.append(f"### {student_text.one_line(t['name'])} (0 / {float(t['max_score']):g})")
+            lines += ["", student_text.fence(student_text.clean(t.get("output", ""), 8000, 2000)), ""]
     if passed:
         lines += ["", "## What passed", ""]
-        lines += [f"- {t['name']} ({t['score']:g} / {t['max_score']:g})" for t in passed]
+        for t in passed:
+            points = f"{float(t['score']):g} / {float(t['max_score']):g}" if t["max_score"] else "checked, not graded"
+            lines.append(f"- {student_text.one_line(t['name'])} ({points})")
     return "\n".join(lines) + "\n"

@@ -44,6 +44,28 @@ def integer_points(score: float, max_score: float) -> tuple[int, int]:
     return min(math.floor(round(score, 6)), whole_max), whole_max
 
 
+ASSIGNMENT_TYPES = ("individual", "group", "team")
+
+
+def owner_of(env: dict[str, str]) -> str:
+    """The repository's owner as Classroom 50 names it: the tail of `<classroom>-<assignment>-<owner>`
+    (case-insensitive prefix), else the pushing actor, else the USERNAME the runner passes."""
+    repo = env.get("GITHUB_REPOSITORY", "").rsplit("/", 1)[-1]
+    prefix = f"{env.get('CLASSROOM', '')}-{env.get('ASSIGNMENT', '')}-".lower()
+    if repo.lower().startswith(prefix) and len(repo) > len(prefix):
+        return repo[len(prefix) :]
+    return env.get("GITHUB_ACTOR") or env.get("USERNAME") or "unknown"
+
+
+def submitted_by(env: dict[str, str]) -> dict | None:
+    """Who pushed: `{"username", "id"}` from GITHUB_ACTOR / GITHUB_ACTOR_ID (None without an actor)."""
+    login = env.get("GITHUB_ACTOR", "").strip()
+    if not login:
+        return None
+    raw = env.get("GITHUB_ACTOR_ID", "").strip()
+    return {"username": login, "id": int(raw) if raw.isdigit() else None}
+
+
 def classroom50_result(results: dict, env: dict[str, str], committed_at: str, graded_at: str | None = None) -> dict:
     """The Classroom 50 `result.json` of one grading run.
 
@@ -69,6 +91,11 @@ def classroom50_result(results: dict, env: dict[str, str], committed_at: str, gr
         "schema": SCHEMA,
         "classroom": env.get("CLASSROOM", ""),
         "assignment": env.get("ASSIGNMENT", ""),
+        # The runner re-stamps these two, but the schema requires them of the autograder's output.
+        "assignment_type": env.get("ASSIGNMENT_TYPE")
+        if env.get("ASSIGNMENT_TYPE") in ASSIGNMENT_TYPES
+        else "individual",
+        "owner": owner_of(env),
         "submission": env.get("SUBMISSION_TAG", ""),
         "commit": env.get("COMMIT_URL", ""),
         "release": env.get("RELEASE_URL", ""),
@@ -82,6 +109,9 @@ def classroom50_result(results: dict, env: dict[str, str], committed_at: str, gr
         result["max-score"] = integer_points(0, extra.get("max_score") or 0)[1]
     if graded_at:
         result["graded_at"] = graded_at
+    pusher = submitted_by(env)
+    if pusher is not None:
+        result["submitted_by"] = pusher
     return result
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from autograder import student_text
 from autograder.assignments import ASSIGNMENTS, Assignment, detect_assignment
-from autograder.fingerprint import fingerprint, submitted_modules
+from autograder.fingerprint import read_submission
 from autograder.plugin import GradingPlugin, TestRecord
 from autograder.sandbox import isolation
 from autograder.sandbox.runner import Limits, missing_module_error, prepare_sandbox
@@ -26,6 +27,8 @@ TESTS_ROOT = Path(__file__).resolve().parent / "tests"
 
 
 DEFAULT_LIMITS = Limits()
+FEEDBACK_TEXT = 8000  # characters of one test's feedback kept (student text in it is cleaned: student_text)
+FEEDBACK_LINE = 2000
 
 
 def grade(
@@ -42,19 +45,26 @@ def grade(
     """
     start = time.perf_counter()
     submission = Path(submission)
-    files = submitted_modules(submission) if submission.is_dir() else {}
-    extra = {"fingerprint": fingerprint(files)}
+    read = read_submission(submission)
+    extra = {"fingerprint": read.fingerprint}
+    if read.skipped:
+        extra["skipped"] = list(read.skipped)
     try:
         wall = isolation.current()
     except isolation.IsolationUnavailable as exc:
         return grader_error_results(assignment_name, f"the isolation asked for cannot run here: {exc}", extra, start)
     extra["isolation"] = wall.level
+    extra["memory_limit"] = wall.memory_description()
     if wall.level == "none" and require_isolation and not allow_unisolated:
         return grader_error_results(assignment_name, NO_ISOLATION, extra, start)
+    if read.unreadable:
+        return grader_error_results(assignment_name, read.unreadable, extra, start)
     try:
         assignment = ASSIGNMENTS[assignment_name] if assignment_name else detect_assignment(submission)
     except LookupError as exc:
         return unknown_assignment_results(str(exc), extra, time.perf_counter() - start)
+    if read.refused:
+        return refused_results(assignment, read.refused, extra, time.perf_counter() - start)
 
     sandbox = None
     missing = None
@@ -120,7 +130,7 @@ def results(
             "score": float(r.points if r.passed else 0),
             "max_score": float(r.points),
             "status": "passed" if r.passed else "failed",
-            "output": r.description if r.passed else r.output,
+            "output": student_text.clean(r.description if r.passed else r.output, FEEDBACK_TEXT, FEEDBACK_LINE),
             "visibility": "after_published" if r.hidden else "visible",
         }
         for r in records
@@ -129,7 +139,7 @@ def results(
     total = sum(t["max_score"] for t in tests)
     lines = [f"{assignment.title} (assignment {assignment.number}, {assignment.name}): {score:g} / {total:g}"]
     if import_error:
-        lines.append(f"Your code could not run: {import_error}")
+        lines.append(f"Your code could not run: {student_text.clean(import_error)}")
     return {
         "score": score,
         "execution_time": round(seconds, 3),
@@ -143,6 +153,20 @@ def results(
             **({"grader_error": True} if plugin.grader_failed else {}),
         },
         "tests": tests,
+    }
+
+
+def refused_results(assignment: Assignment, reason: str, extra: dict, seconds: float) -> dict:
+    """A submission past a cap (too many or too large modules): 0 of the assignment, and why."""
+    return {
+        "score": 0.0,
+        "execution_time": round(seconds, 3),
+        "output": f"{assignment.title} (assignment {assignment.number}, {assignment.name}): 0 / "
+        f"{assignment.max_points}\nYour submission was {reason}.",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {"assignment": assignment.name, "max_score": float(assignment.max_points), **extra},
+        "tests": [],
     }
 
 

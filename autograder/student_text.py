@@ -20,7 +20,7 @@ _BACKTICKS = re.compile(r"`+")
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def clean(text: object, limit: int = MAX_TEXT) -> str:
+def clean(text: object, limit: int = MAX_TEXT, line_limit: int = MAX_LINE) -> str:
     """Printable, valid-UTF-8 text of at most `limit` characters (plus "..."), lines capped too.
 
     Bytes are decoded with replacement, lone surrogates become U+FFFD, controls become
@@ -33,7 +33,7 @@ def clean(text: object, limit: int = MAX_TEXT) -> str:
     text = text.encode("utf-8", "replace").decode("utf-8", "replace")  # lone surrogates -> "?"
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROLS.sub("\ufffd", text)
-    lines = [line if len(line) <= MAX_LINE else line[:MAX_LINE] + "..." for line in text.split("\n")]
+    lines = [line if len(line) <= line_limit else line[:line_limit] + "..." for line in text.split("\n")]
     text = "\n".join(lines)
     return text if len(text) <= limit else text[:limit] + "..."
 

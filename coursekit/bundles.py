@@ -302,14 +302,19 @@ their repository. So the points a Release shows are feedback; the grade of recor
 is the deadline regrade (`make collect`, `make grade-all` in the course kit).
 """
 
-import datetime
-import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
+
+# Nothing of the student's checkout (the working directory) is importable in this process, which
+# runs outside the sandbox: a `json.py` or `torch.py` there must never run here.
+sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != os.path.realpath(os.getcwd())]
+
+import datetime  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ASSIGNMENT = "@NAME@"  # this bundle grades this assignment only, whatever the checkout holds
@@ -331,12 +336,24 @@ def committed_at(checkout: Path) -> str:
     return utc(int(stamp)) if proc.returncode == 0 and stamp.isdigit() else utc(datetime.datetime.now().timestamp())
 
 
+# Nothing here runs in, or imports from, the student's checkout: every Python started below is
+# isolated (-I: no cwd or script folder of the student's on sys.path, no PYTHON* variables, no
+# user site) and starts in this bundle's folder; the checkout is only an argument to the grader,
+# which reads it with caps and runs it in its sandbox.
+GRADER = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "from autograder.__main__ import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
 def install_requirements() -> str | None:
     """pip install the pinned requirements unless they import already; the error, if any."""
-    if subprocess.run([sys.executable, "-c", "import torch, pytest"], capture_output=True).returncode == 0:
+    check = [sys.executable, "-I", "-c", "import torch, pytest"]
+    if subprocess.run(check, cwd=HERE, capture_output=True).returncode == 0:
         return None
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "-r", str(HERE / "requirements.txt")],
+        [sys.executable, "-I", "-m", "pip", "install", "--quiet", "-r", str(HERE / "requirements.txt")],
+        cwd=HERE,
         capture_output=True,
         text=True,
     )
@@ -347,7 +364,7 @@ def run_grader(checkout: Path, results: Path) -> int:
     as_root = ["sudo", "-n", "env", f"PATH={os.environ.get('PATH', '')}"]
     if os.geteuid() == 0 or not shutil.which("sudo"):
         as_root = []
-    command = [sys.executable, "-m", "autograder", "grade", str(checkout), "--assignment", ASSIGNMENT]
+    command = [sys.executable, "-I", "-c", GRADER, str(HERE), "grade", str(checkout), "--assignment", ASSIGNMENT]
     command += ["--results", str(results), "--quiet", "--require-isolation"]
     return subprocess.run([*as_root, *command], cwd=HERE).returncode
 
@@ -441,19 +458,42 @@ RESULTS="$ROOT/results/results.json"
 mkdir -p "$ROOT/results"
 
 # A student who uploads files rather than their repository may send @MODULE@.py without its
-# micrograd/ folder, or the repository inside a folder: grade what they meant.
-SUBMISSION="$ROOT/submission"
-if [ ! -f "$SUBMISSION/micrograd/@MODULE@.py" ]; then
-  found=$(find "$SUBMISSION" -name @MODULE@.py -type f -not -path '*/.*' -printf '%d %p\n' 2>/dev/null \
-    | sort -n | head -n 1 | cut -d' ' -f2-)
-  if [ -n "$found" ] && [ "$(basename "$(dirname "$found")")" = micrograd ]; then
-    SUBMISSION=$(dirname "$(dirname "$found")")
-  elif [ -n "$found" ]; then
-    SUBMISSION=$(mktemp -d)
-    mkdir "$SUBMISSION/micrograd"
-    cp "$(dirname "$found")"/*.py "$SUBMISSION/micrograd/"
-  fi
-fi
+# micrograd/ folder, or the repository inside a folder: grade what they meant. Found without
+# following links (os.walk, lstat) and copied as regular single-link files only, by a Python
+# run with -I (no cwd, no PYTHON* variables, nothing of the student's on sys.path).
+SUBMISSION=$("$ROOT/venv/bin/python" -I -c '
+import os, stat, sys, tempfile
+root, module = sys.argv[1], sys.argv[2]
+def regular(path):
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and info.st_size <= 1 << 20
+if regular(os.path.join(root, "micrograd", module)):
+    print(root); sys.exit()
+best, seen = None, 0
+for top, dirs, files in os.walk(root):  # never into a linked folder
+    depth = top[len(root):].count(os.sep)
+    seen += len(dirs) + len(files)
+    dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth < 4 and seen < 10000 else []
+    if module in files and regular(os.path.join(top, module)) and (best is None or depth < best[0]):
+        best = (depth, top)
+if best is None:
+    print(root)
+elif os.path.basename(best[1]) == "micrograd":
+    print(os.path.dirname(best[1]))
+else:
+    copy = tempfile.mkdtemp()
+    os.mkdir(os.path.join(copy, "micrograd"))
+    for name in sorted(os.listdir(best[1]))[:64]:
+        source = os.path.join(best[1], name)
+        if name.endswith(".py") and regular(source):
+            fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as f, open(os.path.join(copy, "micrograd", name), "wb") as out:
+                out.write(f.read(1 << 20))
+    print(copy)
+' "$ROOT/submission" @MODULE@.py) || SUBMISSION="$ROOT/submission"
 
 # The grader drops the student's code to a dedicated uid and refuses to run if that uid could
 # read its own files (the hidden tests, the venv, the results): nobody but root reads them, nor
@@ -463,7 +503,9 @@ chmod go-rwx "$ROOT"
 
 # --require-isolation: this is a grade of record; without OS isolation the grader writes results
 # that say why, with 0 points, and exits 3 (those results are kept below).
-(cd "$ROOT/source" && "$ROOT/venv/bin/python" -m autograder grade "$SUBMISSION" --assignment @NAME@ \
+# The grader runs from its own folder (cwd and sys.path hold nothing of the student's), -E -s: no
+# PYTHON* variables, no user site-packages.
+(cd "$ROOT/source" && "$ROOT/venv/bin/python" -E -s -m autograder grade "$SUBMISSION" --assignment @NAME@ \
   --results "$RESULTS" --require-isolation)
 status=$?
 if { [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; } || [ ! -s "$RESULTS" ]; then

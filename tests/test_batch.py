@@ -14,14 +14,22 @@ import psutil
 import pytest
 
 from autograder.assignments import ASSIGNMENTS
-from autograder.batch import GradeAllRefused, grade_all
+from autograder.batch import (
+    GradeAllRefused,
+    class_assignment,
+    common_assignment,
+    detected,
+    grade_all,
+    odd_one_out,
+    student_dirs,
+)
 from autograder.points import hidden_tests
 from autograder.sandbox import isolation
 from autograder.sandbox.runner import Limits
 from coursekit.course import ASSIGNMENTS_DIR, ROOT, SOLUTION_PACKAGE
 
 ENGINE_MAX = ASSIGNMENTS["engine"].max_points
-FIXED_COLUMNS = ["student", "assignment", "total", "max", "isolation", "grader_error"]
+FIXED_COLUMNS = ["student", "assignment", "total", "max", "isolation", "grader_error", "note"]
 
 
 def reference_repo(folder):
@@ -95,11 +103,21 @@ def test_a_grader_error_is_always_regraded(batch, tmp_path, capsys):
     assert "grader_error" not in json.loads(bob.read_text())["extra_data"]
 
 
-def test_grade_all_refuses_a_folder_of_several_assignments(tmp_path):
-    reference_repo(tmp_path / "subs" / "ada")
-    shutil.copytree(ASSIGNMENTS_DIR / "nn", tmp_path / "subs" / "bob")
+def test_the_majority_decides_the_assignment_and_the_odd_one_is_graded_as_it_and_flagged(tmp_path):
+    subs = tmp_path / "subs"
+    for student in ("ada", "cy"):
+        shutil.copytree(ASSIGNMENTS_DIR / "nn", subs / student)
+    reference_repo(subs / "bob")  # an engine repository in an nn class
+    assert common_assignment(student_dirs(subs)) == "nn"
+    (subs / "cy" / "micrograd" / "nn.py").unlink()  # an nn repository without nn.py is still an nn one
+    assert detected(subs / "cy") == "nn"
+    assert class_assignment({subs / "a": "engine", subs / "b": None}) == "engine"
+    assert class_assignment({subs / "a": None}) is None
     with pytest.raises(GradeAllRefused, match="pass --assignment"):
-        grade_all(tmp_path / "subs", tmp_path / "out", progress=False)
+        common_assignment([tmp_path])  # nothing of the course anywhere: the instructor must say
+    flagged = odd_one_out({"output": "0 / 30", "extra_data": {}}, "nn", "engine")
+    assert flagged["extra_data"]["looks_like"] == "engine" and "graded as nn" in flagged["output"]
+    assert odd_one_out({"output": "x", "extra_data": {}}, "nn", "nn") == {"output": "x", "extra_data": {}}
 
 
 def test_grade_all_refuses_to_run_without_isolation_unless_allowed(tmp_path, monkeypatch):
@@ -110,6 +128,14 @@ def test_grade_all_refuses_to_run_without_isolation_unless_allowed(tmp_path, mon
 
 
 HANG_AT_IMPORT = "while True:\n    pass\n"
+
+
+def grading(worker: psutil.Process) -> bool:
+    """Whether a worker runs a student's sandbox (not the isolation check of its warm-up)."""
+    try:
+        return any("micrograd-sandbox-" in " ".join(c.cmdline()) for c in worker.children())
+    except psutil.Error:
+        return False
 
 
 def test_the_watchdog_replaces_a_killed_and_a_stopped_worker_and_the_gradebook_is_written(tmp_path, capsys):
@@ -130,8 +156,8 @@ def test_the_watchdog_replaces_a_killed_and_a_stopped_worker_and_the_gradebook_i
     me = psutil.Process()
     deadline = time.monotonic() + 120
     busy = []
-    while len(busy) < 2 and time.monotonic() < deadline:  # both workers inside a sandbox
-        busy = [w for w in me.children() if w.children()]
+    while len(busy) < 2 and time.monotonic() < deadline:  # both workers inside a student's sandbox
+        busy = [w for w in me.children() if grading(w)]
         time.sleep(0.1)
     assert len(busy) == 2, "the workers never started grading"
     os.kill(busy[0].pid, signal.SIGKILL)

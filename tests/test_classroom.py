@@ -467,3 +467,45 @@ def test_without_the_token_secret_the_job_says_autograding_is_not_set_up(act_run
     run = act_runs["no secret"]
     assert run["code"] != 0 and run["checkouts"] == ""
     assert "Autograding is not set up" in run["output"]
+
+
+# -- nothing of the student's runs outside the sandbox ---------------------------------------
+
+
+def test_result_json_names_the_owner_and_the_assignment_type_itself():
+    env = {k: v for k, v in RUNNER_ENV.items() if k not in ("USERNAME", "OWNER", "ASSIGNMENT_TYPE")}
+    result = classroom50_result(results_of(("engine: add", 1, 1, {})), env, "2026-10-01T12:00:00Z")
+    jsonschema.validate(result, SCHEMA)
+    assert result["owner"] == "alice" and result["assignment_type"] == "individual"
+    other = {**env, "GITHUB_REPOSITORY": "course/handmade", "GITHUB_ACTOR": "bob", "ASSIGNMENT_TYPE": "team"}
+    result = classroom50_result(results_of(("engine: add", 1, 1, {})), other, "2026-10-01T12:00:00Z")
+    assert (result["owner"], result["assignment_type"]) == ("bob", "team")
+    assert result["submitted_by"] == {"username": "bob", "id": None}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({k: v for k, v in result.items() if k != "owner"}, SCHEMA)
+
+
+def plant(folder: Path, marker: Path) -> None:
+    """Files a hostile student commits so that a grader importing or running anything there runs them."""
+    code = f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran outside the sandbox: ' + __name__)\n"
+    for name in ("torch.py", "pytest.py", "sitecustomize.py", "usercustomize.py", "json.py", "conftest.py"):
+        (folder / name).write_text(code)
+    (folder / "pytest.ini").write_text("[pytest]\naddopts = -p conftest --rootdir=/\n")
+    (folder / "autograder").mkdir(exist_ok=True)
+    (folder / "autograder" / "__init__.py").write_text(code)
+    (folder / "autograder" / "__main__.py").write_text(code)
+
+
+def test_classroom50_runs_nothing_of_the_checkout_outside_the_sandbox(delivery, tmp_path):
+    marker = tmp_path / "ran-outside"
+    checkout = checkout_of("engine", {"engine": REFERENCE_ENGINE}, tmp_path)
+    plant(checkout, marker)
+    plant(checkout / "micrograd", marker)
+    hidden = next((delivery / "classroom50" / "engine" / "autograder" / "tests" / "engine").glob("test_*.py"))
+    (checkout / "micrograd" / "secret.py").symlink_to(hidden)
+    code, result, output = run_classroom50(delivery / "classroom50" / "engine", checkout)
+    assert not marker.exists(), marker.read_text()
+    assert code == 0, output
+    jsonschema.validate(result, SCHEMA)
+    assert result["score"] == ENGINE_MAX and result["owner"] == "alice"
+    assert hidden.read_text()[:200] not in json.dumps(result)

@@ -79,8 +79,11 @@ def extract(zip_path, dest):
             target.chmod(stat.S_IMODE(info.external_attr >> 16))
 
 
-def run_gradescope(zip_path, root, submission, with_venv=True):
-    """Lay out `root` as Gradescope's /autograder with `submission` (path -> text); run run_autograder."""
+def run_gradescope(zip_path, root, submission, with_venv=True, links=None):
+    """Lay out `root` as Gradescope's /autograder with `submission` (path -> text); run run_autograder.
+
+    `links`: symbolic links to plant (absolute path -> target), made once the layout is in place.
+    """
     extract(zip_path, root / "source")
     (root / "run_autograder").write_bytes((root / "source" / "run_autograder").read_bytes())
     (root / "run_autograder").chmod(0o755)  # Gradescope copies it to /autograder/run_autograder
@@ -91,6 +94,9 @@ def run_gradescope(zip_path, root, submission, with_venv=True):
         (root / "submission" / path).write_text(text)
     metadata = {"id": 1, "created_at": "2026-01-01T00:00:00Z", "assignment": {"title": "engine"}, "users": []}
     (root / "submission_metadata.json").write_text(json.dumps(metadata))
+    for link, target in (links or {}).items():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target)
     if with_venv:
         python = root / "venv" / "bin" / "python"
         python.parent.mkdir(parents=True)
@@ -223,3 +229,34 @@ def test_run_autograder_hides_the_graders_files_then_requires_isolation(zips):
     chmod = run.index('chmod -R go-rwx "$ROOT/source" "$ROOT/venv" "$ROOT/results"')
     assert chmod < run.index('chmod go-rwx "$ROOT"\n') < run.index("-m autograder grade")
     assert "--require-isolation" in run
+
+
+# -- nothing of the student's runs, or is followed, outside the sandbox ------------------------
+
+
+PLANTED_CODE = "import pathlib\npathlib.Path(__file__).with_name('RAN').write_text('ran outside the sandbox')\n"
+
+
+def planted(prefix):
+    files = {f"{prefix}{name}": PLANTED_CODE for name in ("torch.py", "sitecustomize.py", "pytest.py", "conftest.py")}
+    files[f"{prefix}pytest.ini"] = "[pytest]\naddopts = -p conftest\n"
+    return files
+
+
+@pytest.mark.parametrize("layout", ["repository", "engine.py uploaded alone"])
+def test_planted_modules_and_links_are_never_run_or_followed(zips, tmp_path, layout):
+    prefix = "" if layout == "repository" else "upload/"
+    files = {**planted(prefix), **planted(prefix + "micrograd/" if layout == "repository" else prefix)}
+    files[f"{prefix}micrograd/engine.py" if layout == "repository" else f"{prefix}engine.py"] = reference("engine")
+    root = tmp_path / "autograder"
+    root.mkdir()
+    folder = root / "submission" / prefix / ("micrograd" if layout == "repository" else "")
+    links = {"meta.py": root / "submission_metadata.json", "hidden.py": root / "source" / "autograder" / "grade.py"}
+    proc, results = run_gradescope(zips["engine"], root, files, links={folder / k: v for k, v in links.items()})
+    assert proc.returncode == 0, proc.stderr
+    assert not list(root.rglob("RAN")), "a planted module ran outside the sandbox"
+    assert results["score"] == ENGINE_MAX, results["output"]
+    assert "created_at" not in json.dumps(results) and "def grade(" not in json.dumps(results)
+    assert {"micrograd/hidden.py (a symbolic link)", "micrograd/meta.py (a symbolic link)"} <= set(
+        results["extra_data"].get("skipped", [])
+    ) or layout != "repository"

@@ -31,3 +31,9 @@ def test_csv_cells_never_start_a_formula() -> None:
     assert student_text.csv_cell("@SUM(A1)") == "'@SUM(A1)"
     assert student_text.csv_cell("alice") == "alice"
     assert student_text.csv_cell(-3.5) == -3.5
+
+
+def test_long_lines_of_grader_feedback_can_be_kept_with_a_larger_line_limit() -> None:
+    text = student_text.clean("z" * 900 + "\udcff", limit=5000, line_limit=2000)
+    assert text == "z" * 900 + "?"  # a lone surrogate is replaced (encode with "replace")
+    assert student_text.clean("z" * 900, limit=5000).endswith("z" * 200 + "...")

@@ -23,6 +23,18 @@ Three levels, strongest first; the grader uses the strongest the machine has
   the in-process audit hook (PEP 578: not a sandbox). `make grade` warns; the
   grade-of-record paths refuse it unless the instructor passes
   `--allow-unisolated`.
+
+Memory: the child's RLIMIT_AS does not count memory made by `memfd_create` or
+written to a tmpfs, so where the grader can make one (root, or a delegated
+cgroup) every sandbox runs in a memory cgroup of its own (`SandboxCgroup`):
+cgroup v2 where the machine has its memory controller, else the v1 `memory`
+and `pids` hierarchies. Its memory limit is the sandbox's, swap is off, and a
+pids limit stops fork floods; the kernel's OOM killer then acts inside that
+cgroup only. The sandbox's first process joins it before `exec` (a `sh`
+wrapper), so everything it starts is inside; after the sandbox, every process
+in it is killed and the cgroup removed. Where none can be made (not root, a
+container without delegation) `memory_description()` says so, and results
+record it in `extra_data.memory_limit`.
 """
 
 from __future__ import annotations
@@ -50,6 +62,12 @@ WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock")
 SANDBOX_MOUNT = "/sandbox"  # where the student's files appear inside a namespaces sandbox
 TMP_BYTES = 64 << 20  # the private /tmp of a namespaces sandbox
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+CGROUP_FS = Path("/sys/fs/cgroup")
+CGROUP_PARENT = "micrograd-sandbox"  # every sandbox's cgroup is a child of this one
+DEFAULT_MEMORY_BYTES = 1 << 30  # as runner.Limits: used when a caller does not say
+DEFAULT_PROCESSES = 64
+# Joins the cgroup folders given before "--", then becomes the sandbox's command.
+_JOIN = 'for d; do [ "$d" = -- ] && break; echo $$ > "$d/cgroup.procs" || exit 125; shift; done; shift; exec "$@"'
 
 
 class IsolationUnavailable(RuntimeError):
@@ -99,20 +117,193 @@ def grader_paths() -> list[str]:
     return sorted({str(package), os.path.realpath(sys.prefix), *_site_dirs()})
 
 
+# -- memory cgroups ---------------------------------------------------------------------------------
+
+
+def _write(path: Path, value: str) -> None:
+    with open(path, "w") as f:
+        f.write(value)
+
+
+def _v2_mount() -> Path | None:
+    """The cgroup v2 mount whose root offers the memory and pids controllers, if any."""
+    for mount in (CGROUP_FS, CGROUP_FS / "unified"):
+        try:
+            controllers = (mount / "cgroup.controllers").read_text().split()
+        except OSError:
+            continue
+        if {"memory", "pids"} <= set(controllers):
+            return mount
+    return None
+
+
+def _v1_mounts() -> tuple[Path, Path] | None:
+    memory, pids = CGROUP_FS / "memory", CGROUP_FS / "pids"
+    if (memory / "memory.limit_in_bytes").exists() and (pids / "cgroup.procs").exists():
+        return memory, pids
+    return None
+
+
+@dataclass(frozen=True)
+class SandboxCgroup:
+    """A sandbox's memory and pids cgroup: v2 (one folder) or v1 (a memory and a pids folder)."""
+
+    version: int
+    folders: tuple[Path, ...]
+
+    @staticmethod
+    def make(key: str, memory_bytes: int, processes: int) -> SandboxCgroup:
+        """Create (or reset) the cgroup `key` with these limits; raises OSError where none can be made."""
+        v2 = _v2_mount()
+        if v2 is not None:
+            parent = v2 / CGROUP_PARENT
+            _write(v2 / "cgroup.subtree_control", "+memory +pids")
+            parent.mkdir(exist_ok=True)
+            _write(parent / "cgroup.subtree_control", "+memory +pids")
+            group = SandboxCgroup(2, (parent / key,))
+            group.folders[0].mkdir(exist_ok=True)
+            group.kill()
+            folder = group.folders[0]
+            _write(folder / "memory.max", str(memory_bytes))
+            if (folder / "memory.swap.max").exists():
+                _write(folder / "memory.swap.max", "0")
+            _write(folder / "memory.oom.group", "1")  # the OOM killer takes the whole sandbox
+            _write(folder / "pids.max", str(processes))
+            return group
+        v1 = _v1_mounts()
+        if v1 is None:
+            raise OSError("this machine mounts no cgroup v2 memory controller and no v1 memory hierarchy")
+        memory, pids = (m / CGROUP_PARENT / key for m in v1)
+        for folder in (memory, pids):
+            folder.mkdir(parents=True, exist_ok=True)
+        group = SandboxCgroup(1, (memory, pids))
+        group.kill()
+        memsw = memory / "memory.memsw.limit_in_bytes"
+        if memsw.exists():  # memsw >= limit at every step, whatever a reused cgroup held before
+            _write(memsw, "-1")
+        _write(memory / "memory.limit_in_bytes", str(memory_bytes))
+        if memsw.exists():  # memory + swap = memory: no swap
+            _write(memsw, str(memory_bytes))
+        _write(memory / "memory.swappiness", "0")
+        _write(pids / "pids.max", str(processes))
+        return group
+
+    def join_command(self) -> list[str]:
+        """The prefix that puts the command that follows into this cgroup before it runs."""
+        return ["/bin/sh", "-c", _JOIN, "sh", *map(str, self.folders), "--"]
+
+    def processes(self) -> list[int]:
+        found: set[int] = set()
+        for folder in self.folders:
+            try:
+                found |= {int(p) for p in (folder / "cgroup.procs").read_text().split()}
+            except OSError:
+                continue
+        return sorted(found)
+
+    def kill(self, seconds: float = 5.0) -> None:
+        """SIGKILL every process in the cgroup until none is left."""
+        deadline = time.monotonic() + seconds
+        if self.version == 2 and (self.folders[0] / "cgroup.kill").exists():
+            try:
+                _write(self.folders[0] / "cgroup.kill", "1")
+            except OSError:
+                pass
+        while (pids := self.processes()) and time.monotonic() < deadline:
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.01)
+
+    def remove(self) -> None:
+        """Kill what is left in it, then remove its folders (dying processes take a moment to leave)."""
+        self.kill()
+        for folder in self.folders:
+            for _ in range(100):
+                try:
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.02)
+
+    def peak_bytes(self) -> int | None:
+        """The most memory the cgroup used (None where the kernel does not say)."""
+        name = "memory.peak" if self.version == 2 else "memory.max_usage_in_bytes"
+        try:
+            return int((self.folders[0] / name).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def memory_events(self) -> str:
+        """The OOM counters (v2 memory.events; v1 memory.oom_control), for tests and the benchmark."""
+        name = "memory.events" if self.version == 2 else "memory.oom_control"
+        try:
+            return (self.folders[0] / name).read_text()
+        except OSError:
+            return ""
+
+
+def cgroup_key(uid: int | None) -> str:
+    """This grader process's cgroup name: its sandbox uid (one grader process each), else its pid."""
+    return f"uid-{uid}" if uid is not None else f"pid-{os.getpid()}"
+
+
+_cgroups: dict[str, SandboxCgroup] = {}  # the live cgroup of each sandbox this process runs
+
+
+def remove_cgroup_of(uid: int | None) -> None:
+    """Remove the sandbox cgroup a grader process with this uid left behind (killed before its cleanup)."""
+    key = cgroup_key(uid)
+    found = [p for p in CGROUP_FS.glob(f"*/{CGROUP_PARENT}/{key}") if p.is_dir()]
+    found += [p for p in CGROUP_FS.glob(f"{CGROUP_PARENT}/{key}") if p.is_dir()]
+    if found:
+        version = 1 if (found[0] / "tasks").exists() else 2
+        SandboxCgroup(version, tuple(found)).remove()
+
+
 @dataclass(frozen=True)
 class Isolation:
-    """How this grader process runs sandboxes: a level, and the dedicated uid when it has one."""
+    """How this grader process runs sandboxes: a level, and the dedicated uid when it has one.
+
+    `cgroup`: None when each sandbox gets a memory cgroup, else why it cannot (see the module doc).
+    """
 
     level: str
     uid: int | None = None
     python: str = ""
+    cgroup: str | None = "not checked"
 
-    def command(self, sandbox: Path, argv: list[str]) -> list[str]:
-        """The command that runs `python argv` in `sandbox` at this level (cwd: see `cwd`)."""
+    def command(
+        self, sandbox: Path, argv: list[str], memory_bytes: int | None = None, processes: int | None = None
+    ) -> list[str]:
+        """The command that runs `python argv` in `sandbox` at this level (cwd: see `cwd`).
+
+        Where cgroups are available, this also creates the sandbox's memory cgroup
+        (`memory_bytes`, `processes`), which `cleanup()` removes.
+        """
         python = self.python or interpreter()
         if self.level == "namespaces":
-            return [*_bwrap(sandbox, self.uid), "--", *self._drop(), python, *argv]
-        return [*self._drop(), python, *argv]
+            command = [*_bwrap(sandbox, self.uid), "--", *self._drop(), python, *argv]
+        else:
+            command = [*self._drop(), python, *argv]
+        if self.cgroup is None and self.level != "none":
+            key = cgroup_key(self.uid)
+            group = SandboxCgroup.make(key, memory_bytes or DEFAULT_MEMORY_BYTES, processes or DEFAULT_PROCESSES)
+            _cgroups[key] = group
+            command = [*group.join_command(), *command]
+        return command
+
+    def memory_description(self) -> str:
+        """What bounds a sandbox's memory here: its cgroup, or only the child's rlimits (and why)."""
+        if self.cgroup is None:
+            group = _cgroups.get(cgroup_key(self.uid))
+            version = f"v{group.version}" if group else "v2" if _v2_mount() else "v1"
+            return f"cgroup {version} per sandbox (memory limit, no swap, pids limit)"
+        return f"rlimits only (no memory cgroup: {self.cgroup})"
 
     def cwd(self, sandbox: Path) -> str:
         return "/" if self.level == "namespaces" else str(sandbox)
@@ -142,7 +333,10 @@ class Isolation:
             os.chmod(path, 0o750 if path.is_dir() else 0o640)
 
     def cleanup(self) -> None:
-        """Kill every process of the sandbox's uid and delete every file it owns in shared folders."""
+        """Kill every process of the sandbox (its cgroup, its uid), delete its files in shared folders."""
+        group = _cgroups.pop(cgroup_key(self.uid), None)
+        if group is not None:
+            group.remove()
         if self.uid is None:
             return
         kill_uid(self.uid)
@@ -230,6 +424,7 @@ def claim_uid() -> int:
         _slot_lock = handle
         kill_uid(uid)  # whatever a grader that died left behind
         remove_files_of(uid)
+        remove_cgroup_of(uid)
         return uid
     raise IsolationUnavailable(f"all {UID_SLOTS} sandbox uids are in use by other grader processes")
 
@@ -329,26 +524,40 @@ def why_not_uid(uid: int | None) -> str | None:
     return None
 
 
+def why_no_cgroup(uid: int | None) -> str | None:
+    """Why sandboxes cannot get a memory cgroup here (None when they can): made and removed once to see."""
+    if os.environ.get("MICROGRAD_NO_CGROUP"):
+        return "turned off by MICROGRAD_NO_CGROUP"
+    try:
+        SandboxCgroup.make(cgroup_key(uid) + "-check", DEFAULT_MEMORY_BYTES, DEFAULT_PROCESSES).remove()
+    except OSError as exc:
+        if isinstance(exc, PermissionError) or exc.errno in (30,):  # EROFS: a container's read-only cgroupfs
+            return "the cgroup filesystem is not writable here (not root, or a container without delegation)"
+        return f"{type(exc).__name__}: {exc.strerror or exc}"
+    return None
+
+
 @functools.cache
 def detect(level: str | None = None) -> Isolation:
     """The strongest level this machine gives (or exactly `level`); raises IsolationUnavailable."""
     root = os.geteuid() == 0
     uid = claim_uid() if root else None
+    no_cgroup = why_no_cgroup(uid)
     reasons = {}
     for candidate in LEVELS if level is None else (level,):
         if candidate == "namespaces":
             if not shutil.which("bwrap"):
                 reasons[candidate] = "bubblewrap (bwrap) is not installed"
                 continue
-            isolation = Isolation("namespaces", uid)
+            isolation = Isolation("namespaces", uid, cgroup=no_cgroup)
             reasons[candidate] = _works(isolation)
         elif candidate == "uid":
             reasons[candidate] = why_not_uid(uid)
-            isolation = Isolation("uid", uid)
+            isolation = Isolation("uid", uid, cgroup=no_cgroup)
             if reasons[candidate] is None:
                 reasons[candidate] = _works(isolation)
         else:
-            return Isolation("none")
+            return Isolation("none", cgroup="no OS isolation")
         if reasons[candidate] is None:
             return isolation
     raise IsolationUnavailable("; ".join(f"{k}: {v}" for k, v in reasons.items()))

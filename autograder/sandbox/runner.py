@@ -226,7 +226,7 @@ def _run_process(
     }
     try:
         proc = subprocess.Popen(
-            wall.command(sandbox, ["-I", "-S", "-B", "-c", bootstrap_source()]),
+            wall.command(sandbox, ["-I", "-S", "-B", "-c", bootstrap_source()], limits.memory_bytes, limits.processes),
             stdin=requests_r,
             stdout=output,
             stderr=subprocess.STDOUT,
