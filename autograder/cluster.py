@@ -29,6 +29,7 @@ restarted by its nanny. A scheduler that goes away ends the run with
 from __future__ import annotations
 
 import collections
+import logging
 import shutil
 import tempfile
 import threading
@@ -74,19 +75,27 @@ def grade_files(files: dict[str, bytes], assignment: str, limits: Limits, level:
     """A task: grade one submission's files at exactly `level` on this worker; never raises."""
     from distributed import get_worker
 
-    start = time.perf_counter()
     worker = get_worker()
     worker.log_event(STARTED_TOPIC, {"key": worker.get_current_task(), "worker": worker.address})
+    # In the worker's own scratch space: Dask deletes it, also after a worker that was killed (on the next start).
+    return grade_here(files, assignment, limits, level, worker.address, scratch=worker.local_directory)
+
+
+def grade_here(
+    files: dict[str, bytes], assignment: str, limits: Limits, level: str, worker: str, scratch: str | None = None
+) -> dict:
+    """Grade `files` in this process at exactly `level`, in a private folder deleted after; results name `worker`."""
+    start = time.perf_counter()
     extra = {"fingerprint": fingerprint(files)}
     try:
         isolation.configure(level)  # one task at a time per worker process (--nthreads 1)
         isolation.current()
     except isolation.IsolationUnavailable as exc:
         results = grader_error_results(
-            assignment, f"the worker {worker.address} cannot isolate at level {level!r} ({exc})", extra, start
+            assignment, f"the worker {worker} cannot isolate at level {level!r} ({exc})", extra, start
         )
     else:
-        folder = Path(tempfile.mkdtemp(prefix="micrograd-task-"))
+        folder = Path(tempfile.mkdtemp(prefix="micrograd-task-", dir=scratch))
         try:
             package = folder / "micrograd"
             package.mkdir()
@@ -99,7 +108,7 @@ def grade_files(files: dict[str, bytes], assignment: str, limits: Limits, level:
             results = grader_error_results(assignment, f"{type(exc).__name__}: {exc}", extra, start)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-    results.setdefault("extra_data", {})["worker"] = worker.address
+    results.setdefault("extra_data", {})["worker"] = worker
     return results
 
 
@@ -148,6 +157,9 @@ class ClusterPool:
                 pass
             client.subscribe_topic(STARTED_TOPIC, self._on_started)
             yield from self._run(client, jobs)
+        except SchedulerLost:
+            logging.getLogger("distributed.client").setLevel(logging.CRITICAL)  # its reconnect's tracebacks
+            raise
         finally:
             client.close(timeout=10)
 
@@ -166,7 +178,7 @@ class ClusterPool:
         threads = self._threads(client)
         while queue or pending:
             if client.status not in ("running", "connecting"):
-                raise self._lost(client, len(queue) + len(pending))
+                raise self._lost(len(queue) + len(pending))
             if time.monotonic() - checked > 1.0:  # an RPC: once a second is enough
                 threads, checked = self._threads(client), time.monotonic()
             if threads:
@@ -186,6 +198,8 @@ class ClusterPool:
             for future in finished:
                 if future not in pending:
                     continue  # a future the watchdog has already given up on
+                if future.cancelled():  # only the client cancels: it lost the scheduler (ours left `pending`)
+                    raise self._lost(len(queue) + len(pending))
                 student, name = pending.pop(future)
                 yield student, self._outcome(future, name)
             for future, (student, name) in list(pending.items()):
@@ -239,9 +253,9 @@ class ClusterPool:
         except Exception:  # noqa: BLE001 - a scheduler that is gone: the status check says so
             return 0
 
-    def _lost(self, client, left: int) -> SchedulerLost:  # noqa: ANN001 - a Client
+    def _lost(self, left: int) -> SchedulerLost:
         return SchedulerLost(
-            f"the Dask scheduler at {self.address} went away ({client.status}): {left} submissions were not "
+            f"the Dask scheduler at {self.address} went away: {left} submissions were not "
             "graded; what was graded is kept in results/ and the next run grades only what is missing"
         )
 
