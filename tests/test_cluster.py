@@ -124,7 +124,7 @@ def read_results(out):
     return {p.stem: json.loads(p.read_text()) for p in sorted((out / "results").glob("*.json"))}
 
 
-def test_a_class_graded_on_a_cluster_gets_the_same_results_and_survives_a_killed_worker(tmp_path, capsys):
+def test_a_class_graded_on_a_cluster_gets_the_same_results_and_survives_a_killed_worker(tmp_path, capsys, monkeypatch):
     forged = tmp_path / "forged"
     students = class_of(tmp_path / "subs", forged)
     assert len(students) >= 12
@@ -195,6 +195,30 @@ def test_a_class_graded_on_a_cluster_gets_the_same_results_and_survives_a_killed
         report.append(f"forced rerun, w1 ({addresses['w1']}) killed holding {killed['busy']} task(s) after")
         report.append(f"  {killed['done']} results ({time.monotonic() - started:.0f} s): {summary.strip()}")
         report.append(f"  graded by: { {a: sum(w == a for w in graded_by.values()) for a in addresses.values()} }")
+
+        # The scheduler goes away mid-run: a clear message, what was graded is kept, the next run grades the rest.
+        fresh = tmp_path / "after-loss"
+
+        def kill_the_scheduler_after_three_results():
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and len(list((fresh / "results").glob("*.json"))) < 3:
+                time.sleep(0.02)
+            dask.procs["scheduler"].kill()
+
+        monkeypatch.setattr(cluster, "CONNECT_SECONDS", 5.0)  # how long the client tries to reconnect
+        killer = threading.Thread(target=kill_the_scheduler_after_three_results)
+        killer.start()
+        with pytest.raises(cluster.SchedulerLost, match="went away: .* what was graded is kept") as lost:
+            grade_all(tmp_path / "subs", fresh, assignment="engine", scheduler=dask.address, progress=False)
+        killer.join()
+        kept = read_results(fresh)
+        assert 3 <= len(kept) < len(students)
+        assert all(judged(kept[s]) == judged(mine[s]) for s in kept)  # nothing half-done, no error rows
+        capsys.readouterr()
+        grade_all(tmp_path / "subs", fresh, assignment="engine", jobs=2, progress=False)  # here: the next run
+        summary = capsys.readouterr().out
+        assert f"graded {len(students) - len(kept)}, unchanged {len(kept)}, errors 0" in summary
+        report.append(f"scheduler killed: {lost.value}\n  then locally: {summary.splitlines()[0]}")
     finally:
         dask.stop()
     for proc in dask.procs.values():
