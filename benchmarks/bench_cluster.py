@@ -124,7 +124,7 @@ def main() -> None:
             one = tmp / "one"
             shutil.copytree(subs / "student-00000", one / "student-00000")
             _, parent_fixed = timed(
-                [*grade_all[:3], str(one), *grade_all[4:], "--out", str(tmp / "1"), "--scheduler", address], env
+                [*grade_all[:4], str(one), *grade_all[5:], "--out", str(tmp / "1"), "--scheduler", address], env
             )
             scheduler_before = cpu_seconds(procs[0].pid)
             remote, parent_cpu = timed([*grade_all, "--out", str(tmp / "cluster"), "--scheduler", address], env)
