@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000, help="synthetic submissions (default 1000)")
     args = parser.parse_args()
     n = args.count
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         subs = tmp / "subs"

@@ -59,7 +59,7 @@ class Cluster:
     def __init__(self, tmp):
         self.port = free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.logs = tmp
         self.procs = {}
         self._start("scheduler", [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(self.port)])
