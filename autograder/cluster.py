@@ -244,7 +244,7 @@ class ClusterPool:
             pass
         with self._lock:
             self._warm.discard(worker)
-        return self._error(name, f"grading took longer than {self.budget:.0f} s; the worker was restarted", worker)
+        return self._error(name, f"grading took longer than {self.budget:g} s; the worker was restarted", worker)
 
     @staticmethod
     def _threads(client) -> int:  # noqa: ANN001 - a Client

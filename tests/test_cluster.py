@@ -196,6 +196,27 @@ def test_a_class_graded_on_a_cluster_gets_the_same_results_and_survives_a_killed
         report.append(f"  {killed['done']} results ({time.monotonic() - started:.0f} s): {summary.strip()}")
         report.append(f"  graded by: { {a: sum(w == a for w in graded_by.values()) for a in addresses.values()} }")
 
+        # The parent's watchdog: a budget of 0.5 s per submission (no warm-up allowance) is overrun by every task.
+        pair = tmp_path / "pair"
+        for student in ("reference", "stub"):
+            shutil.copytree(tmp_path / "subs" / student, pair / student)
+        monkeypatch.setattr(cluster, "WARM_UP_SECONDS", 0.0)
+        capsys.readouterr()
+        grade_all(
+            pair,
+            tmp_path / "watchdog",
+            assignment="engine",
+            scheduler=dask.address,
+            watchdog_seconds=0.5,
+            progress=False,
+        )
+        summary = capsys.readouterr().out
+        assert "graded 2, unchanged 0, errors 2" in summary
+        for results in read_results(tmp_path / "watchdog").values():
+            assert "took longer than 0.5 s; the worker was restarted" in results["output"]
+            assert results["extra_data"]["worker"] in addresses.values()
+        report.append(f"watchdog at 0.5 s: {summary.splitlines()[0]}")
+
         # The scheduler goes away mid-run: a clear message, what was graded is kept, the next run grades the rest.
         fresh = tmp_path / "after-loss"
 
