@@ -48,6 +48,7 @@ KILLS_ALLOWED = 1  # the scheduler's allowed-failures: a submission that kills t
 STARTED_TOPIC = "micrograd-grading-started"  # a worker's event when it starts a task: the watchdog's clock
 CONNECT_SECONDS = 30.0
 NO_WORKER_SECONDS = WARM_UP_SECONDS  # how long a run waits with no worker at all before it gives up
+RESTART_SECONDS = 120.0  # a nanny's restart of a worker whose task overran
 TASKS_PER_THREAD = 4  # tasks in flight per worker thread: workers never starve, the parent holds few files
 
 
@@ -239,7 +240,7 @@ class ClusterPool:
             _, worker = self._started.pop(future.key)
         future.cancel()
         try:  # only a nanny can restart its worker; without one the hung thread stays until the worker is stopped
-            client.restart_workers([worker], timeout=WARM_UP_SECONDS, raise_for_error=False)
+            client.restart_workers([worker], timeout=RESTART_SECONDS, raise_for_error=False)
         except Exception:  # noqa: BLE001 - the row below says what happened either way
             pass
         with self._lock:
