@@ -245,6 +245,7 @@ class ClusterPool:
             pass
         with self._lock:
             self._warm.discard(worker)
+            self.workers.add(worker)  # it took part: its row names it
         return self._error(name, f"grading took longer than {self.budget:g} s; the worker was restarted", worker)
 
     @staticmethod
