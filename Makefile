@@ -61,8 +61,8 @@ grade: venv grade-deps
 	$(BIN)/python -m autograder grade "$(SUBMISSION)" --results "$(or $(RESULTS),results.json)" $(GRADE_FLAGS)
 
 grade-all: venv grade-deps
-	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || (echo "usage: make grade-all SUBMISSIONS=<folder of student repositories> OUT=<folder> [ASSIGNMENT=<name>] [FORCE=1]"; exit 2)
-	$(BIN)/python -m autograder grade-all "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE_FLAGS) $(if $(FORCE),--force)
+	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || (echo "usage: make grade-all SUBMISSIONS=<folder of student repositories> OUT=<folder> [ASSIGNMENT=<name>] [FORCE=1] [SCHEDULER=tcp://HOST:PORT]"; exit 2)
+	$(BIN)/python -m autograder grade-all "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE_FLAGS) $(if $(FORCE),--force) $(if $(SCHEDULER),--scheduler "$(SCHEDULER)")
 
 # The deadline regrade: collect -> grade-all -> gradebook -> report (README: "The deadline regrade").
 collect: venv

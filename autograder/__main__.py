@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     many.add_argument("--assignment", choices=sorted(ASSIGNMENTS), help="default: recognised from the files")
     many.add_argument("--jobs", type=int, default=None, help="worker processes (default: every core)")
     many.add_argument("--force", action="store_true", help="regrade every repository, changed or not")
+    many.add_argument("--scheduler", help="grade on the Dask cluster at this address (tcp://HOST:PORT; README)")
     for cmd in (one, many):
         cmd.add_argument(
             "--isolation", choices=isolation.LEVELS, help="default: the strongest this machine gives (see README)"
@@ -74,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.jobs,
                 force=args.force,
                 allow_unisolated=args.allow_unisolated,
+                scheduler=args.scheduler,
+                isolation_level=args.isolation,
             )
         except GradeAllRefused as exc:
             print(f"grade-all: {exc}", file=sys.stderr)

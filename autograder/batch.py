@@ -125,15 +125,24 @@ def grade_all(
     force: bool = False,
     allow_unisolated: bool = False,
     watchdog_seconds: float | None = None,
+    scheduler: str | None = None,
+    isolation_level: str | None = None,
 ) -> Path:
     """Grade every student repository under `submissions` into `out`; return the gradebook's path.
 
     Every per-student step (reading, fingerprinting, grading, the feedback file,
-    the gradebook row) fails into that student's row, never the batch.
+    the gradebook row) fails into that student's row, never the batch. With
+    `scheduler` (a Dask scheduler's address), on that cluster at `isolation_level`
+    (autograder/cluster.py).
     """
-    wall = isolation.current()
-    if wall.level == "none" and not allow_unisolated:
-        raise GradeAllRefused(NO_ISOLATION)
+    if scheduler is None:
+        wall = isolation.current()
+        if wall.level == "none" and not allow_unisolated:
+            raise GradeAllRefused(NO_ISOLATION)
+    else:
+        from autograder.cluster import required_level
+
+        level = required_level(isolation_level, allow_unisolated)
     results_dir = out / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
     students = student_dirs(submissions)
@@ -153,19 +162,28 @@ def grade_all(
             errors += 1
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     budget = watchdog_seconds or limits.part_seconds + MARGIN_SECONDS
+    workers = 0
     if todo:
+        if scheduler is None:
+            pool, workers = _Pool(jobs, limits, wall.level, budget), jobs
+        else:
+            from autograder.cluster import ClusterPool
+
+            pool = ClusterPool(scheduler, limits, level, budget)
         bar = _progress_bar(len(students), len(students) - len(todo), progress)
         try:
-            for student, results in _Pool(jobs, limits, wall.level, budget).run([(s, name) for s in todo]):
+            for student, results in pool.run([(s, name) for s in todo]):
                 results = odd_one_out(results, name, looks.get(student))
+                results.setdefault("extra_data", {}).setdefault("worker", "local")  # a cluster's names its worker
                 errors += bool(results.get("extra_data", {}).get("grader_error"))
                 results = audit.replace(student.name, results)  # stamps the grader; keeps what it replaces
                 write_atomically(results_dir / f"{student.name}.json", _dump(results))
                 bar.update(1)
         finally:
             bar.close()
+            workers = len(pool.workers) if scheduler else workers
     gradebook = write_reports(out, [s.name for s in students])
-    print(f"graded {len(todo)}, unchanged {len(students) - len(todo)}, errors {errors}")
+    print(f"graded {len(todo)}, unchanged {len(students) - len(todo)}, errors {errors}, workers {workers}")
     regrade = audit.finish([s.name for s in students])
     if regrade:
         print(regrade)

@@ -36,6 +36,7 @@ NOT_GRADING = frozenset(
         "__main__.py",
         "batch.py",
         "classroom.py",
+        "cluster.py",
         "grader_fingerprint.py",
         "regrade_audit.py",
     }
