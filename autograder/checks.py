@@ -301,7 +301,11 @@ def backward_problem(program: Program, spec: dict, calls: object) -> tuple[str, 
     if strangers:
         return f"a `_backward` of a node not in the graph was called: {strangers[0]}", None
     if operations and set(order) == {root} and len(operations) > 1:
-        return f"only the root's `_backward` was called, not the other {len(operations) - 1}", diagnoses.ONLY_ROOT
+        return (
+            f"`backward()` should call every node's `_backward` once; only the root's was called, "
+            f"not the other {len(operations) - 1}",
+            diagnoses.ONLY_ROOT,
+        )
     missing = [n for n in operations if counts[n] == 0]
     if missing:
         return (

@@ -7,24 +7,27 @@ namespace and calls `main` with the texts of `probes.py` and `protocol.py`.
 Two kinds of process run this code:
 
 - the **supervisor** (trusted; it never imports or calls student code). It owns
-  the pipes to the grader, marks itself non-dumpable (`prctl(PR_SET_DUMPABLE,
+  the pipes to the grader and marks itself non-dumpable (`prctl(PR_SET_DUMPABLE,
   0)`) before any student code exists, so that no other process of the same uid
-  can ptrace it, read its memory or open its file descriptors through `/proc`,
-  and for every probe forks one worker, hands it only that probe's request, reads
-  at most `protocol.MAX_ANSWER` bytes of its answer within the probe's time, kills
-  the worker's process group, and forwards what happened (`protocol.message`).
+  can ptrace it, read its memory or open its file descriptors through `/proc`.
+  It forks one worker per test (the next one is forked, and imports, while the
+  current one works), hands it that test's probes one at a time, reads at most
+  `protocol.MAX_ANSWER` bytes of each answer within the probe's time, kills the
+  worker's process group when its test is done (or when it hangs or dies), and
+  forwards what happened (`protocol.message`).
 - a **worker** (untrusted from the moment it imports the student's modules):
-  forked by the supervisor, it closes every file descriptor but its own two pipe
-  ends and the output sink, sets its limits (memory, CPU, file size, processes,
-  64 open files), removes the unaudited calls below, installs the audit hook,
-  imports the student's modules, reads its one request, answers, and exits.
+  forked by the supervisor, it becomes dumpable again (so that the sandbox's
+  clean-up sees it), closes every file descriptor but its own two pipe ends and
+  the output sink, sets its limits (memory, CPU, file size, processes, 64 open
+  files), removes the unaudited calls below, installs the audit hook, imports the
+  student's modules, then answers its test's requests until its pipe closes.
 
 A worker holds nothing that could compute an expected answer (probes.py only
 builds inputs, calls the student's code and reads numbers out), so a student
-who controls it completely can only choose its answer, which the grader parses
-with caps and judges in its own process. A later probe's inputs do not exist in
-the sandbox yet when a worker runs: the grader sends a probe only once the
-previous one is answered.
+who controls it completely can only choose its answers, which the grader parses
+with caps and judges in its own process. No later test's inputs exist in the
+sandbox while a worker runs: the grader sends a probe only once the previous one
+is answered, and a test's worker never sees another test's.
 
 The audit hook (PEP 578) is a second wall, not the sandbox (the OS is). It looks
 only at the exact types of its arguments (a `str` subclass or any other object
@@ -280,39 +283,58 @@ def main(probes_source, protocol_source):
         os.close(answer_w)
         return pid, request_w, Lines(answer_r, protocol["MAX_ANSWER"])
 
-    def finish(pid, request_w, answers, payload, seconds):
-        """Give the worker its request, take its answer line, and end it: (status, answer, exit)."""
+    def ask(worker_, payload, seconds):
+        """Give a worker one request and take its answer line: (status, answer, exit status)."""
+        pid, request_w, answers = worker_
         try:
             os.write(request_w, (json.dumps(payload) + "\n").encode())
         except OSError:
             pass
-        os.close(request_w)
         line, why = answers.read(time.monotonic() + seconds)
+        if line is not None:
+            return protocol["ANSWERED"], line.decode("utf-8", "replace"), None
+        code = end(worker_)
+        if why == "eof":
+            return protocol["DIED"], None, code
+        return (protocol["TIMEOUT"] if why == "timeout" else protocol["TOO_BIG"]), None, None
+
+    def end(worker_):
+        """Kill a worker's process group; its exit status."""
+        pid, request_w, answers = worker_
         try:
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
         _, status = os.waitpid(pid, 0)
-        os.close(answers.fd)
-        if line is not None:
-            return protocol["ANSWERED"], line.decode("utf-8", "replace"), None
-        if why == "eof":
-            code = os.waitstatus_to_exitcode(status)
-            return protocol["DIED"], None, code
-        return (protocol["TIMEOUT"] if why == "timeout" else protocol["TOO_BIG"]), None, None
+        for fd in (request_w, answers.fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        return os.waitstatus_to_exitcode(status)
 
     # The import, alone, first: an import that fails or hangs is said once, for the whole part.
-    worker_now = spawn()
-    send(None, *finish(*worker_now, {"kind": "imports"}, limits["import_seconds"]))
-    worker_now = spawn()  # the next worker imports while the grader sends the next probe
+    first = spawn()
+    send(None, *ask(first, {"kind": "imports"}, limits["import_seconds"]))
+    end(first)
+    ready = spawn()  # the next worker imports while the grader sends the next probe
+    current, test = None, None
     while True:
         line, _ = requests.read()
         if line is None:
-            os.killpg(worker_now[0], signal.SIGKILL)
+            for worker_ in (current, ready):
+                if worker_ is not None:
+                    end(worker_)
             os._exit(0)
         request = json.loads(line.decode())
-        status = finish(*worker_now, {"kind": request["kind"], "spec": request["spec"]}, limits["probe_seconds"])
-        worker_now = spawn()
+        if current is None or request["test"] != test:
+            # Each test gets a fresh worker: nothing of another test's inputs or state is in it.
+            if current is not None:
+                end(current)
+            current, test, ready = ready, request["test"], spawn()
+        status = ask(current, {"kind": request["kind"], "spec": request["spec"]}, limits["probe_seconds"])
+        if status[0] != protocol["ANSWERED"]:
+            current = None  # ended by ask(): the test's other probes are skipped by the grader
         send(request["n"], *status)
 
 
@@ -357,7 +379,6 @@ def worker(request_fd, answer_fd, job, registry, encode):
         except BaseException as exc:
             text = encode({"ok": False, "error": describe_error(exc)})
         write(answer_fd, (text + "\n").encode())
-        exit_now(0)
 
     def describe_error(exc):
         """One line for the feedback: the exception and the student's line that raised it."""
@@ -401,22 +422,28 @@ def worker(request_fd, answer_fd, job, registry, encode):
                 return f"{text} ({where}: {source})"
         return text
 
-    modules = {}
+    modules, failed = {}, None
     for module in job["modules"]:
         try:
             modules[module] = __import__("micrograd." + module, fromlist=["_"])
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included
-            answer({"ok": False, "error": f"importing micrograd/{module}.py failed: {describe_error(exc)}"})
+            failed = f"importing micrograd/{module}.py failed: {describe_error(exc)}"
+            break
     buffer = b""
-    while b"\n" not in buffer:
-        chunk = read(request_fd, 1 << 16)
-        if not chunk:
-            exit_now(0)
-        buffer += chunk
-    request = loads(buffer.split(b"\n", 1)[0].decode())
-    if request["kind"] == "imports":
-        answer({"ok": True, "value": None})
-    try:
-        answer({"ok": True, "value": registry[request["kind"]](modules, request["spec"])})
-    except BaseException as exc:
-        answer({"ok": False, "error": describe_error(exc)})
+    while True:
+        while b"\n" not in buffer:
+            chunk = read(request_fd, 1 << 16)
+            if not chunk:
+                exit_now(0)
+            buffer += chunk
+        line, buffer = buffer.split(b"\n", 1)
+        request = loads(line.decode())
+        if failed is not None:
+            answer({"ok": False, "error": failed})
+        elif request["kind"] == "imports":
+            answer({"ok": True, "value": None})
+        else:
+            try:
+                answer({"ok": True, "value": registry[request["kind"]](modules, request["spec"])})
+            except BaseException as exc:
+                answer({"ok": False, "error": describe_error(exc)})

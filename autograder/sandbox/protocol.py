@@ -60,9 +60,9 @@ def job(
     }
 
 
-def request(nonce: str, kind: str, spec: dict) -> dict:
-    """One probe, for the supervisor: the worker receives only `kind` and `spec`."""
-    return {"n": nonce, "kind": kind, "spec": spec}
+def request(nonce: str, test: str, kind: str, spec: dict) -> dict:
+    """One probe, for the supervisor: the worker of `test` receives only `kind` and `spec`."""
+    return {"n": nonce, "test": test, "kind": kind, "spec": spec}
 
 
 def message(nonce: str | None, status: str, answer: str | None = None, exit_status: int | None = None) -> dict:

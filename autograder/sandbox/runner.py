@@ -276,7 +276,7 @@ def _run_process(
                 run.outcomes[p.id] = Outcome(False, error="not run: an earlier check of this test crashed")
                 continue
             nonce = secrets.token_hex(16)
-            if not _send(requests_w, protocol.request(nonce, p.kind, p.spec)):
+            if not _send(requests_w, protocol.request(nonce, p.test, p.kind, p.spec)):
                 run.outcomes[p.id] = _ended(proc, wall)
                 return p.test
             answer = channel.wait_for(

@@ -27,7 +27,7 @@ def loops(rng):
     asks = []
     for _ in range(2):
         n = rng.randint(4, 9)
-        lr = rng.choice((0.05, 0.1, 0.2, 0.5))
+        lr = round(rng.uniform(0.05, 0.5), 3)
         spec = {
             "xs": XS,
             "ys": YS,
