@@ -68,13 +68,25 @@ def graded(
 Answers = list[tuple[Ask, Outcome]]
 
 
+MAX_SHOWN = 400  # characters of one value shown in feedback
+
+
 def fmt(x: object) -> str:
+    """A number or a (nested) list of numbers for feedback, at most MAX_SHOWN characters."""
     if isinstance(x, float):
         text = repr(x)
         return text if len(text) <= 12 else f"{x:.8g}"
     if isinstance(x, list):
-        return "[" + ", ".join(fmt(v) for v in x) + "]"
-    return repr(x)
+        parts, length = [], 0
+        for v in x:
+            parts.append(fmt(v))
+            length += len(parts[-1]) + 2
+            if length > MAX_SHOWN:
+                break
+        text = "[" + ", ".join(parts) + "]"
+    else:
+        text = repr(x)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "..."
 
 
 class Feedback:
@@ -191,7 +203,7 @@ def check_local_backward(answers: Answers) -> None:
             continue
         if not all(feedback.keys(f"`out = {text}`", g, leaves) for g in grads):
             continue
-        if not feedback.value(f"`out = {text}` with {program.inputs()}: out.data", got["data"], slopes["data"]):
+        if not feedback.value(f"`out = {text}` with {program.inputs()}: out.data", got.get("data"), slopes["data"]):
             continue
         starts = ", ".join(f"{n}.grad={spec['start'][n]!r}" for n in leaves)
         total = 0.0
@@ -381,7 +393,7 @@ def check_topological_order(answers: Answers) -> None:
     for ask, order in feedback.computed(answers):
         program = ask.program
         what = f"topological_sort({program.root}) on {describe_graph(program)}"
-        if not isinstance(order, list) or not order:
+        if not isinstance(order, list) or not order or not all(isinstance(n, str) for n in order):
             feedback.add(f"{what} should return a list of nodes, got {fmt(order)}")
             continue
         edges = program.edges()
@@ -587,7 +599,7 @@ def check_parameters(answers: Answers) -> None:
         missing = [p for p in want if p not in got]
         if strangers:
             feedback.pattern(
-                id(ask), f"{what} returned {strangers[0]} ({len(strangers)} such items)", copies_line(ask, value)
+                id(ask), f"{what} returned {fmt(strangers[0])} ({len(strangers)} such items)", copies_line(ask, value)
             )
         elif len(got) != len(want):
             hint = f", e.g. missing {missing[0]}" if missing else ""
@@ -639,16 +651,19 @@ def check_parameters_are_the_models_own(answers: Answers) -> None:
         if not diagnoses.same(got["before"], model["weights"]):
             feedback.add(f"{what}: the model's weights were changed before anything was written to them")
             continue
-        strangers = [p for p in got["paths"] if p not in model["weights"]]
+        weights = model["weights"]
+        strangers = [p for p in got["paths"] if not isinstance(p, str) or p not in weights]
         marks = spec["marks"]
-        marked = {p: marks[i] for i, p in enumerate(got["paths"]) if p in model["weights"] and i < len(marks)}
+        marked = {
+            p: marks[i] for i, p in enumerate(got["paths"]) if isinstance(p, str) and p in weights and i < len(marks)
+        }
         want_after = {p: marked.get(p, model["weights"][p]) for p in spec["paths"]}
         if not got["paths"]:
             feedback.add(f"{what} returned no Values")
         elif strangers:
             feedback.pattern(
                 id(ask),
-                f"{what} returned {strangers[0]} ({len(strangers)} such items): setting their `.data` "
+                f"{what} returned {fmt(strangers[0])} ({len(strangers)} such items): setting their `.data` "
                 "does not change the model",
                 copies_line(ask, got),
             )
@@ -766,7 +781,12 @@ def loop_problem(spec: dict, log: list) -> tuple[str, str | None] | None:
                 "set them to zero (`model.zero_grad()`) before `backward()`",
                 line,
             )
-        if len(step) < 4 or sorted(p for p in step[1] if isinstance(p, int)) != list(range(n)) or len(step[1]) != n:
+        if (
+            len(step) < 4
+            or not isinstance(step[1], list)
+            or sorted(p for p in step[1] if isinstance(p, int)) != list(range(n))
+            or len(step[1]) != n
+        ):
             return f"{what}: `sgd_step` should get the model's {n} parameters (`model.parameters()`), each once", None
         if not diagnoses.same(step[2], spec["grads"][k]):
             return f"{what}: when `sgd_step` ran, the grads were {fmt(step[2])}, not those `backward()` left", None

@@ -284,15 +284,24 @@ def main(probes_source, protocol_source):
         return pid, request_w, Lines(answer_r, protocol["MAX_ANSWER"])
 
     def ask(worker_, payload, seconds):
-        """Give a worker one request and take its answer line: (status, answer, exit status)."""
+        """Give a worker one request and take its answer line: (status, answer, exit status).
+
+        The request carries a fresh nonce that the answer line must start with: lines
+        written before the request existed (at import, say) are skipped.
+        """
         pid, request_w, answers = worker_
+        nonce = os.urandom(8).hex()
         try:
-            os.write(request_w, (json.dumps(payload) + "\n").encode())
+            os.write(request_w, (json.dumps({**payload, "n": nonce}) + "\n").encode())
         except OSError:
             pass
-        line, why = answers.read(time.monotonic() + seconds)
+        deadline = time.monotonic() + seconds
+        while True:
+            line, why = answers.read(deadline)
+            if line is None or line.startswith(nonce.encode() + b" "):
+                break
         if line is not None:
-            return protocol["ANSWERED"], line.decode("utf-8", "replace"), None
+            return protocol["ANSWERED"], line[len(nonce) + 1 :].decode("utf-8", "replace"), None
         code = end(worker_)
         if why == "eof":
             return protocol["DIED"], None, code
@@ -373,12 +382,14 @@ def worker(request_fd, answer_fd, job, registry, encode):
         install_guard(sandbox, [sandbox, *job["stdlib_dirs"]]) if job.get("audit", True) else (lambda on: None)
     )
 
+    nonce = [""]
+
     def answer(outcome):
         try:
             text = encode(outcome)
         except BaseException as exc:
             text = encode({"ok": False, "error": describe_error(exc)})
-        write(answer_fd, (text + "\n").encode())
+        write(answer_fd, (nonce[0] + " " + text + "\n").encode())
 
     def describe_error(exc):
         """One line for the feedback: the exception and the student's line that raised it."""
@@ -438,6 +449,7 @@ def worker(request_fd, answer_fd, job, registry, encode):
             buffer += chunk
         line, buffer = buffer.split(b"\n", 1)
         request = loads(line.decode())
+        nonce[0] = request["n"]
         if failed is not None:
             answer({"ok": False, "error": failed})
         elif request["kind"] == "imports":

@@ -267,7 +267,11 @@ def _run_process(
             run.import_error = (
                 f"importing {where} did not finish within {limits.import_seconds:.0f} s"
                 if timed_out
-                else _cap(imported.error.replace("during this check", f"while importing {where}"))
+                else _cap(
+                    imported.error.replace("the process ended", f"importing {where} ended the process", 1).replace(
+                        " during this check", ""
+                    )
+                )
             )
             return None
         broken: set[str] = set()  # tests whose worker hung or died: their other probes are skipped

@@ -65,8 +65,8 @@ def test_train_returns_one_float_per_step(answers):
         types, losses, want = got.get("types"), got.get("losses"), ask.spec["losses"]
         if not feedback.length(f"{ask.label}: the losses returned", losses, LOOP_STEPS):
             continue
-        if any(t != "float" for t in types):
-            feedback.add(f"{ask.label} should return floats (`loss.data`), got {sorted(set(types))}")
+        if not isinstance(types, list) or any(t != "float" for t in types):
+            feedback.add(f"{ask.label} should return floats (`loss.data`), got {fmt(types)}")
         elif losses != want:
             feedback.add(f"{ask.label}: the losses were {fmt(want)} (each loss's `.data`), it returned {fmt(losses)}")
     feedback.finish()
@@ -88,9 +88,13 @@ def test_train_lowers_the_loss(answers):
             f"{ask.label}: the trained model", got.get("weights"), list(weights)
         ):
             continue
+        trained = got["weights"]
+        if not all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in trained.values()):
+            feedback.add(f"{ask.label}: the trained model's weights are not all numbers")
+            continue
         want = expected.training(ask.spec["model"], XS, YS, STEPS, LR)
         start, reference = want["losses"][0], want["final_loss"]
-        measured = expected.loss_with(ask.spec["model"], got["weights"], XS, YS)
+        measured = expected.loss_with(ask.spec["model"], trained, XS, YS)
         if not measured < start - 0.5 * (start - reference):
             feedback.add(
                 f"{ask.label}: the trained model's loss is {fmt(measured)} (from {fmt(start)} before training); "
