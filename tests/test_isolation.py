@@ -187,7 +187,7 @@ def test_the_uid_level_is_refused_while_the_graders_files_are_readable_by_others
 
 # -- the process layout inside the sandbox (child.py): supervisor and workers, with no audit hook --
 
-SPY = r'''
+SPY = r"""
 import os, resource
 
 class Value:
@@ -214,7 +214,7 @@ def spy():
 
 def topological_sort(root):
     raise RuntimeError("SPY" + repr(spy()))
-'''
+"""
 
 
 @needs_bwrap
