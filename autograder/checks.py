@@ -694,8 +694,19 @@ def check_zero_grad(answers: Answers) -> None:
     for ask, value in feedback.computed(answers):
         if not feedback.length(ask.label, value, 2):
             continue
-        for round_, grads in enumerate(value):
+        drawn = ask.spec["grads"]
+        for round_, answer in enumerate(value):
             what = f"after {ask.label}" + ("" if round_ == 0 else ", called a second time")
+            grads = answer.get("after") if isinstance(answer, dict) else None
+            before = answer.get("before") if isinstance(answer, dict) else None
+            if isinstance(grads, dict) and grads:
+                want = [drawn[round_][k % len(drawn[round_])] for k in range(len(grads))]
+                if not diagnoses.same(before, want):
+                    feedback.add(
+                        f"before {ask.label}, each grad was set to {fmt(want)}, but reading them back gave "
+                        f"{fmt(before)}: a Value's grad must hold what is written to it"
+                    )
+                    break
             if not isinstance(grads, dict) or not grads:
                 feedback.add(f"{what}: no weight or bias was found through `layers`, `neurons`, `w` and `b`")
                 break

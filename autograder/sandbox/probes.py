@@ -329,8 +329,9 @@ def zero_grad(modules, spec):
     for grads in spec["grads"]:
         for k, v in enumerate(found.values()):
             v.grad = grads[k % len(grads)]
+        before = [number(v.grad, f"{p}.grad") for p, v in found.items()]  # grads must hold what is written
         model.zero_grad()
-        rounds.append({p: number(v.grad, f"{p}.grad") for p, v in found.items()})
+        rounds.append({"before": before, "after": {p: number(v.grad, f"{p}.grad") for p, v in found.items()}})
     return rounds
 
 
