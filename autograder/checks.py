@@ -443,10 +443,20 @@ def forward_ask(model: dict, xs: list[list[float]]) -> Ask:
 
 
 def parameters_ask(model: dict, rng: random.Random) -> Ask:
-    """`parameters()` of a model, and marks written through the returned Values (to see they are the model's own)."""
-    n = len(paths(model["kind"], model["args"]))
-    marks = [round(rng.uniform(2, 9), 4) for _ in range(n)]
-    return model_ask("model_parameters", {"model": model, "paths": paths(model["kind"], model["args"]), "marks": marks})
+    """`parameters()` of a model, and marks written through the returned Values (to see they are the model's own).
+
+    The paths the probe resolves (to name what came back) are sent shuffled: their
+    order in the spec is not the order `parameters()` must return.
+    """
+    shuffled = paths(model["kind"], model["args"])
+    rng.shuffle(shuffled)
+    marks = [round(rng.uniform(2, 9), 4) for _ in shuffled]
+    return model_ask("model_parameters", {"model": model, "paths": shuffled, "marks": marks})
+
+
+def expected_paths(ask: Ask) -> list[str]:
+    """The order `parameters()` must return: layer by layer, neuron by neuron, w then b (models.paths)."""
+    return paths(ask.spec["model"]["kind"], ask.spec["model"]["args"])
 
 
 def calls_of(feedback: Feedback, ask: Ask, value: object) -> list | None:
@@ -590,7 +600,7 @@ def check_parameters(answers: Answers) -> None:
     feedback = Feedback()
     for ask, value in feedback.computed(answers):
         model, got = ask.spec["model"], value.get("paths") if isinstance(value, dict) else None
-        want = ask.spec["paths"]
+        want = expected_paths(ask)
         what = f"`{call(model)}.parameters()`"
         if not isinstance(got, list):
             feedback.add(f"{what} should return a list, got {fmt(got)}")
@@ -620,7 +630,7 @@ def check_parameters(answers: Answers) -> None:
 
 def copies_line(ask: Ask, value: dict) -> str | None:
     """COPIES when every returned item is a Value holding, in order, the data of the model's own Values."""
-    data, want = value.get("data"), ask.spec["paths"]
+    data, want = value.get("data"), expected_paths(ask)
     weights = ask.spec["model"]["weights"]
     if (
         isinstance(data, list)
@@ -682,8 +692,10 @@ def zero_grad_ask(kind: str, rng: random.Random, *args: object) -> Ask:
     The probe finds the Values by the contract's attributes (`layers`, `neurons`,
     `w`, `b`), whatever sizes the student's classes built.
     """
-    spec = {"kind": kind, "args": list(args)}
-    n = len(paths(kind, args))
+    order = paths(kind, args)
+    rng.shuffle(order)
+    spec = {"kind": kind, "args": list(args), "order": order}
+    n = len(order)
     spec["grads"] = [[round(rng.choice((-1, 1)) * rng.uniform(0.5, 3), 3) for _ in range(n)] for _ in range(2)]
     return Ask("zero_grad", spec, label=f"`{kind}({', '.join(map(repr, args))}).zero_grad()`")
 

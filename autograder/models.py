@@ -43,6 +43,10 @@ def model(kind: str, *args: object, rng: random.Random, nonlin: bool | None = No
     """
     kwargs = {} if nonlin is None else {"nonlin": nonlin}
     weights = {p: round(rng.uniform(-1, 1), 4) for p in paths(kind, args)}
+    # Sent in a shuffled order: the order of a spec's keys is not the order `parameters()` must return.
+    order = list(weights)
+    rng.shuffle(order)
+    weights = {p: weights[p] for p in order}
     spec = {"kind": kind, "args": list(args), "kwargs": kwargs, "weights": weights, "layout": layout(kind, args)}
     if kind == "Layer":
         spec["parts"] = [

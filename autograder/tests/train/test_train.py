@@ -94,6 +94,13 @@ def test_train_lowers_the_loss(answers):
             continue
         want = expected.training(ask.spec["model"], XS, YS, STEPS, LR)
         start, reference = want["losses"][0], want["final_loss"]
+        losses = got.get("losses")
+        if not feedback.length(f"{ask.label}: the losses returned", losses, STEPS):
+            continue
+        if not feedback.value(
+            f"{ask.label}: the loss of step 1 (the drawn weights, before any step)", losses[0], start
+        ):
+            continue
         measured = expected.loss_with(ask.spec["model"], trained, XS, YS)
         if not measured < start - 0.5 * (start - reference):
             feedback.add(
