@@ -343,10 +343,6 @@ def _ended(proc: subprocess.Popen, wall: isolation.Isolation) -> Outcome:
     return Outcome(False, error=f"the process ended (exit status {proc.returncode}) during this check")
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _cap(text: str) -> str:
     return text if len(text) <= MAX_ERROR else text[:MAX_ERROR] + "..."
 
