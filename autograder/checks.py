@@ -646,7 +646,7 @@ NOT_OWN = "<a Value that is not one of the model's>"
 
 
 def check_parameters_are_the_models_own(answers: Answers) -> None:
-    """Writing through each Value of `parameters()` changes the model itself; nothing else changes."""
+    """`parameters()` returns the model's own Values, in order: writing through each changes the model itself."""
     feedback = Feedback()
     for ask, got in feedback.computed(answers):
         model, spec = ask.spec["model"], ask.spec
@@ -676,6 +676,13 @@ def check_parameters_are_the_models_own(answers: Answers) -> None:
                 f"{what} returned {fmt(strangers[0])} ({len(strangers)} such items): setting their `.data` "
                 "does not change the model",
                 copies_line(ask, got),
+            )
+        elif got["paths"] != expected_paths(ask):
+            # Their order too: naming what came back needs the model's paths in the sandbox (sent shuffled),
+            # so the set of them alone could be answered from the spec; the contract's order cannot.
+            feedback.add(
+                f"{what} should return the model's {len(model['weights'])} Values in order (layer by layer, "
+                f"neuron by neuron, w then b), got {fmt(got['paths'])}"
             )
         elif not diagnoses.same(got["after"], want_after):
             path = next(p for p in spec["paths"] if not close(got["after"][p], want_after[p]))
