@@ -22,7 +22,7 @@ import pytest
 from autograder import diagnoses, expected
 from autograder.diagnoses import close
 from autograder.models import call, paths
-from autograder.programs import Program
+from autograder.programs import Program, graph_spec, random_topological_order
 from autograder.sandbox.runner import Outcome
 
 MAX_MESSAGES = 4
@@ -68,13 +68,25 @@ def graded(
 Answers = list[tuple[Ask, Outcome]]
 
 
+MAX_SHOWN = 400  # characters of one value shown in feedback
+
+
 def fmt(x: object) -> str:
+    """A number or a (nested) list of numbers for feedback, at most MAX_SHOWN characters."""
     if isinstance(x, float):
         text = repr(x)
         return text if len(text) <= 12 else f"{x:.8g}"
     if isinstance(x, list):
-        return "[" + ", ".join(fmt(v) for v in x) + "]"
-    return repr(x)
+        parts, length = [], 0
+        for v in x:
+            parts.append(fmt(v))
+            length += len(parts[-1]) + 2
+            if length > MAX_SHOWN:
+                break
+        text = "[" + ", ".join(parts) + "]"
+    else:
+        text = repr(x)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "..."
 
 
 class Feedback:
@@ -82,6 +94,8 @@ class Feedback:
 
     def __init__(self) -> None:
         self.messages: list[str] = []
+        self.patterns: list[tuple[object, str | None]] = []  # (input, the mistake its wrong answer shows, if any)
+        self.errors: list[tuple[str, int, int]] = []  # (an error from the sandbox, its message's index, how often)
 
     def add(self, message: str, diagnosis: str | None = None) -> None:
         """A message, and the diagnosis line under it the first time that diagnosis is made."""
@@ -118,6 +132,12 @@ class Feedback:
                 self.add(outcome.error)
             return False
         where = ask.label or ask.program.describe()
+        # The same error on every input (a stub's NotImplementedError) is said once, with how often.
+        for i, (error, first, times) in enumerate(self.errors):
+            if error == outcome.error:
+                self.errors[i] = (error, first, times + 1)
+                return False
+        self.errors.append((outcome.error, len(self.messages), 1))
         self.add(f"{where}: {outcome.error}")
         return False
 
@@ -127,7 +147,26 @@ class Feedback:
             if self.ok(ask, outcome):
                 yield ask, outcome.value
 
+    def diagnose(self, cases: list[diagnoses.Case]) -> None:
+        """Name the one mistake these numbers are, under the first message (see `diagnoses.diagnose`)."""
+        line = diagnoses.diagnose(cases) if self.messages else None
+        if line and not any(m.endswith(f"\n  {line}") for m in self.messages):
+            self.messages[0] = f"{self.messages[0]}\n  {line}"
+
+    def pattern(self, key: object, message: str, line: str | None) -> None:
+        """A wrong answer whose shape is `line`'s mistake (or no known one): named when two or more inputs
+        show it and every wrong input shows it."""
+        self.add(message)
+        self.patterns.append((key, line))
+
     def finish(self) -> None:
+        for _, index, times in self.errors:
+            if times > 1:
+                self.messages[index] += f" (the same on {times - 1} more input{'s' if times > 2 else ''})"
+        lines = {line for _, line in self.patterns}
+        keys = {key for key, _ in self.patterns}
+        if len(lines) == 1 and None not in lines and len(keys) >= 2:
+            self.messages[0] = f"{self.messages[0]}\n  {lines.pop()}"
         if self.messages:
             shown = self.messages[:MAX_MESSAGES]
             more = len(self.messages) - len(shown)
@@ -140,96 +179,189 @@ class Feedback:
 
 
 def local(program: Program, rng: random.Random) -> Ask:
-    """`out._backward()` alone on a one-step program, its inputs' grads starting non-zero, `out.grad` drawn."""
+    """`out._backward()` alone on a one-step program, called twice, its inputs' grads starting non-zero."""
     start = {name: round(rng.choice((-1, 1)) * rng.uniform(0.2, 1.5), 3) for name, _ in program.leaves}
-    out_grad = round(rng.choice((-1, 1)) * rng.uniform(0.3, 2.0), 3)
+    out_grads = [round(rng.choice((-1, 1)) * rng.uniform(0.3, 2.0), 3) for _ in range(2)]
     label = f"`out = {program.formula()}` with {program.inputs()}, then `out._backward()`"
-    return Ask("local", {**program.spec(), "start": start, "out_grad": out_grad}, program, label)
+    return Ask("local", {**program.spec(), "start": start, "out_grads": out_grads}, program, label)
 
 
 def check_local_backward(answers: Answers) -> None:
-    """Each input's grad after `out._backward()` alone: its starting grad plus the local derivative times out.grad."""
+    """Each input's grad after `out._backward()` alone: its starting grad plus the local derivative times out.grad.
+
+    `_backward` is called twice (out.grad drawn anew each time): the second call adds again.
+    """
     feedback = Feedback()
+    cases = []
     for ask, got in feedback.computed(answers):
         program, spec = ask.program, ask.spec
-        want = expected.local_backward(program, spec["start"], spec["out_grad"])
-        (_, op, args) = program.steps[0]
+        slopes = expected.local_backward(program, spec["start"], 1.0)
         text = program.formula()
         leaves = [name for name, _ in program.leaves]
-        if not isinstance(got, dict) or not feedback.keys(f"`out = {text}`", got.get("grad"), leaves):
+        grads = got.get("grad") if isinstance(got, dict) else None
+        if not feedback.length(f"`out = {text}`: the grads after each `_backward()` call", grads, 2):
             continue
-        if not feedback.value(f"`out = {text}` with {program.inputs()}: out.data", got["data"], want["data"]):
+        if not all(feedback.keys(f"`out = {text}`", g, leaves) for g in grads):
+            continue
+        if not feedback.value(f"`out = {text}` with {program.inputs()}: out.data", got.get("data"), slopes["data"]):
             continue
         starts = ", ".join(f"{n}.grad={spec['start'][n]!r}" for n in leaves)
-        what = f"`out = {text}` with {program.inputs()}, {starts} and out.grad={spec['out_grad']!r}, then `out._backward()` alone"  # noqa: E501
-        for name, x in program.leaves:
-            uses = sum(1 for a in args if a == name)
-            mistakes = diagnoses.local_backward(
-                op, x, want["data"], spec["start"][name], want["share"][name], spec["out_grad"], uses
+        total = 0.0
+        for n, out_grad in enumerate(spec["out_grads"]):
+            total += out_grad
+            nth = (
+                "then `out._backward()` alone" if n == 0 else f"then out.grad={out_grad!r} and `out._backward()` again"
             )
-            grad = got["grad"][name]
-            feedback.value(
-                f"{what}: {name}.grad",
-                grad,
-                want["grad"][name],
-                diagnoses.first_match(grad, want["grad"][name], mistakes),
-            )
+            what = f"`out = {text}` with {program.inputs()}, {starts} and out.grad={spec['out_grads'][0]!r}, {nth}"
+            wrong = False
+            for name in leaves:
+                want = spec["start"][name] + slopes["share"][name] * total
+                mistakes = diagnoses.local_backward(
+                    program.steps[0][1],
+                    dict(program.leaves)[name],
+                    slopes["data"],
+                    spec["start"][name],
+                    slopes["share"][name],
+                    spec["out_grads"][: n + 1],
+                    sum(1 for a in program.steps[0][2] if a == name),
+                )
+                cases.append((id(ask), grads[n][name], want, mistakes))
+                wrong |= not feedback.value(f"{what}: {name}.grad", grads[n][name], want)
+            if wrong:
+                break
+    feedback.diagnose(cases)
     feedback.finish()
 
 
 # --- engine: `backward()` alone, and whole expressions -------------------------
 
 
-def backward(program: Program) -> Ask:
-    """The student's `backward()` over the grader's own `_backward`s and build order."""
-    return Ask("backward", program.spec(), program)
+def backward(program: Program, rng: random.Random) -> Ask:
+    """The student's `backward()` alone, twice, on a graph of recorders, every node with a starting grad."""
+    spec = graph_spec(program, rng)
+    start = {name: round(rng.choice((-1, 1)) * rng.uniform(0.2, 1.5), 3) for name in program.edges()}
+    order = random_topological_order(program, rng)
+    return Ask("backward", {**spec, "start": start, "order": order, "rounds": 2}, program)
 
 
 def expr(program: Program) -> Ask:
     return Ask("expr", program.spec(), program)
 
 
-def topo(program: Program) -> Ask:
-    return Ask("topo", program.spec(), program)
+def topo(program: Program, rng: random.Random) -> Ask:
+    return Ask("topo", graph_spec(program, rng), program)
 
 
 def check_backward(answers: Answers) -> None:
-    """Every node's grad after `root.backward()` (grader's rules, grader's order) against torch."""
+    """Who `root.backward()` called, in which order, and the grads they saw, twice over, judged from the log.
+
+    Every node's `_backward` is a recorder that only logs (its name, the grad its
+    node holds when called). Right: the root's grad set to 1 first; every
+    operation's `_backward` called exactly once (a leaf's at most once), each node
+    before the nodes it was computed from; every other grad left as it was
+    (accumulating is the `_backward`s' job, zeroing `zero_grad`'s). The second
+    call must do the same again.
+    """
     feedback = Feedback()
     for ask, got in feedback.computed(answers):
-        program = ask.program
-        want = expected.evaluate(program)
+        program, spec = ask.program, ask.spec
         names = list(program.edges())
-        grads = got.get("grad") if isinstance(got, dict) else None
-        if not feedback.keys(program.describe(), grads, names):
+        what = program.describe()
+        rounds = got.get("calls") if isinstance(got, dict) else None
+        if not feedback.length(f"{what}: the calls of each `backward()`", rounds, spec["rounds"]):
             continue
-        steps = [name for name, _, _ in program.steps]
-        calls = got.get("calls")
-        if not isinstance(calls, dict) or sorted(calls) != sorted(steps):
-            feedback.add(f"{program.describe()}: no count of `_backward` calls came back, got {fmt(calls)}")
+        if not feedback.keys(what, got.get("grad"), names):
             continue
-        skipped = [(n, calls[n]) for n in steps if calls[n] != 1]
-        if skipped:
-            name, count = skipped[0]
-            feedback.add(
-                f"{program.describe()}: `backward()` should call every node's `_backward` once; "
-                f"`{program.formula(name)}`'s was called {count} times ({len(skipped)} of {len(steps)} nodes are off)"
-            )
-            continue
-        if diagnoses.same(grads, want["grad"]):
-            continue
-        wrong = next(n for n in names if not close(grads[n], want["grad"][n]))
-        node = wrong if wrong in dict(program.leaves) else f"`{program.formula(wrong)}`"
-        line = diagnoses.first_match(
-            grads, want["grad"], diagnoses.backward_order(program, expected.local_derivatives(program))
-        )
-        feedback.value(
-            f"{program.describe()}, every `_backward` and the order being the grader's: {node}.grad",
-            grads[wrong],
-            want["grad"][wrong],
-            line,
-        )
+        for n, calls in enumerate(rounds):
+            nth = "" if n == 0 else ", called a second time on the same graph"
+            problem = backward_problem(program, spec, calls)
+            if problem:
+                message, line = problem
+                feedback.pattern(id(ask), f"{what}{nth}: {message}", line)
+                break
+        else:
+            start = spec["start"]
+            want = {name: 1.0 if name == program.root else start[name] for name in names}
+            if not diagnoses.same(got["grad"], want):
+                wrong = next(n for n in names if not close(got["grad"][n], want[n]))
+                root = got["grad"][program.root]
+                line = None
+                if wrong == program.root and close(root, start[wrong]):
+                    line = diagnoses.NO_SEED
+                elif wrong == program.root and close(root, start[wrong] + 2.0):
+                    line = diagnoses.SEED_ADDS
+                feedback.pattern(
+                    id(ask),
+                    f"{what}, twice: afterwards {wrong}.grad should be {fmt(want[wrong])}, "
+                    f"got {fmt(got['grad'][wrong])}",
+                    line,
+                )
     feedback.finish()
+
+
+def backward_problem(program: Program, spec: dict, calls: object) -> tuple[str, str | None] | None:
+    """What is wrong with one `backward()`'s calls, and a diagnosis when it is a known mistake's pattern."""
+    if not isinstance(calls, list) or not all(
+        isinstance(c, list) and len(c) == 2 and isinstance(c[0], str) and isinstance(c[1], (int, float)) for c in calls
+    ):
+        return f"no log of `_backward` calls came back, got {fmt(calls)}", None
+    edges, root = program.edges(), program.root
+    operations = [name for name, _, _ in program.steps if name in program.reachable()]
+    order = [name for name, _ in calls]
+    counts = Counter(order)
+    strangers = [n for n in counts if n not in edges]
+    if strangers:
+        return f"a `_backward` of a node not in the graph was called: {strangers[0]}", None
+    if operations and set(order) == {root} and len(operations) > 1:
+        return (
+            f"`backward()` should call every node's `_backward` once; only the root's was called, "
+            f"not the other {len(operations) - 1}",
+            diagnoses.ONLY_ROOT,
+        )
+    missing = [n for n in operations if counts[n] == 0]
+    if missing:
+        return (
+            f"`backward()` should call every node's `_backward` once; {len(missing)} of {len(operations)} "
+            f"were never called, e.g. `{program.formula(missing[0])}`'s",
+            None,
+        )
+    twice = [n for n in counts if counts[n] > 1]
+    if twice:
+        return (
+            f"`backward()` should call every node's `_backward` once; `{program.formula(twice[0])}`'s "
+            f"was called {counts[twice[0]]} times",
+            None,
+        )
+    position = {n: i for i, n in enumerate(order)}
+    late = [(n, i) for n in order for i in edges[n] if i in position and position[i] < position[n]]
+    if late:
+        node, inp = late[0]
+        reverse = all(position[i] < position[n] for n in order for i in edges[n] if i in position)
+        return (
+            f"`{program.formula(inp)}`'s `_backward` was called before `{program.formula(node)}`'s, which uses it: "
+            "a node may pass its grad on only once every node computed from it has added its share "
+            "(reverse topological order)",
+            diagnoses.FORWARD_ORDER if reverse and len(operations) > 1 else None,
+        )
+    seen = dict(calls)
+    start = spec["start"]
+    if root in seen and not close(seen[root], 1.0):
+        line = None
+        if close(seen[root], start[root]):
+            line = diagnoses.NO_SEED
+        elif close(seen[root], start[root] + 1.0):
+            line = diagnoses.SEED_ADDS
+        return f"when the root's `_backward` ran, root.grad was {fmt(seen[root])}, not 1", line
+    changed = [n for n in order if n != root and not close(seen[n], start[n])]
+    if changed:
+        n = changed[0]
+        zeroed = all(close(seen[m], 0.0) for m in order if m != root)
+        return (
+            f"when `{program.formula(n)}`'s `_backward` ran, its grad was {fmt(seen[n])}, but it was "
+            f"{fmt(start[n])} before `backward()` and no `_backward` had added to it",
+            diagnoses.ZEROES if zeroed else None,
+        )
+    return None
 
 
 def check_against_torch(answers: Answers) -> None:
@@ -261,7 +393,7 @@ def check_topological_order(answers: Answers) -> None:
     for ask, order in feedback.computed(answers):
         program = ask.program
         what = f"topological_sort({program.root}) on {describe_graph(program)}"
-        if not isinstance(order, list) or not order:
+        if not isinstance(order, list) or not order or not all(isinstance(n, str) for n in order):
             feedback.add(f"{what} should return a list of nodes, got {fmt(order)}")
             continue
         edges = program.edges()
@@ -305,76 +437,162 @@ def model_ask(kind: str, spec: dict) -> Ask:
     return Ask(kind, spec, label=f"`{call(model)}` with {inside}")
 
 
+def forward_ask(model: dict, xs: list[list[float]]) -> Ask:
+    """The model called on each of `xs` in turn, the same object every time."""
+    return model_ask("model_forward", {"model": model, "inputs": xs})
+
+
 def parameters_ask(model: dict, rng: random.Random) -> Ask:
-    """`parameters()` of a model, and marks written through the returned Values (to see they are the model's own)."""
-    n = len(paths(model["kind"], model["args"]))
-    marks = [round(rng.uniform(2, 9), 4) for _ in range(n)]
-    return model_ask("model_parameters", {"model": model, "paths": paths(model["kind"], model["args"]), "marks": marks})
+    """`parameters()` of a model, and marks written through the returned Values (to see they are the model's own).
+
+    The paths the probe resolves (to name what came back) are sent shuffled: their
+    order in the spec is not the order `parameters()` must return.
+    """
+    shuffled = paths(model["kind"], model["args"])
+    rng.shuffle(shuffled)
+    marks = [round(rng.uniform(2, 9), 4) for _ in shuffled]
+    return model_ask("model_parameters", {"model": model, "paths": shuffled, "marks": marks})
 
 
-def stand_in_outputs(model: dict, rng: random.Random) -> dict:
-    """A model whose inner neurons (Layer) or layers (MLP) are the grader's stand-ins, with drawn outputs."""
-    outputs = [[round(rng.uniform(-1, 1), 4) for _ in layer] for layer in model["layout"]]
-    return {**model, "outputs": outputs}
+def expected_paths(ask: Ask) -> list[str]:
+    """The order `parameters()` must return: layer by layer, neuron by neuron, w then b (models.paths)."""
+    return paths(ask.spec["model"]["kind"], ask.spec["model"]["args"])
+
+
+def calls_of(feedback: Feedback, ask: Ask, value: object) -> list | None:
+    """The answer's list of calls (one per input), each with `out` and `received`; None (and a message) if not."""
+    xs = ask.spec["inputs"]
+    calls = value.get("calls") if isinstance(value, dict) else None
+    if not feedback.length(f"{ask.label}: the calls", calls, len(xs)):
+        return None
+    if not all(isinstance(c, dict) and "out" in c and isinstance(c.get("received"), list) for c in calls):
+        feedback.add(f"{ask.label}: the calls came back without their outputs, got {fmt(calls)[:200]}")
+        return None
+    return calls
 
 
 def check_neuron_forward(answers: Answers) -> None:
-    """A real neuron's output on each input, against torch."""
+    """A real neuron's output on each input (the same neuron called again and again), against torch."""
     feedback = Feedback()
+    cases = []
     for ask, value in feedback.computed(answers):
         model, xs = ask.spec["model"], ask.spec["inputs"]
-        if not feedback.length(ask.label, value, len(xs)):
+        calls = calls_of(feedback, ask, value)
+        if calls is None:
             continue
         want = expected.neuron_forward(model, xs)
-        linear = expected.neuron_forward({**model, "kwargs": {"nonlin": False}}, xs)
         no_bias_model = {**model, "weights": {**model["weights"], "b": 0.0}}
+        nonlin = model["kwargs"].get("nonlin", True)
         mistakes = [
-            (expected.neuron_forward({**model, "kwargs": {}}, xs), diagnoses.NONLIN_IGNORED),
-            (linear, diagnoses.NO_TANH),
+            (expected.neuron_forward({**model, "kwargs": {"nonlin": not nonlin}}, xs), TANH_WRONG[nonlin]),
             (expected.neuron_forward(no_bias_model, xs), diagnoses.NO_BIAS),
         ]
-        got = [answer.get("out") if isinstance(answer, dict) else None for answer in value]
-        line = diagnoses.first_match(got, want, mistakes)
-        for x, g, w in zip(xs, got, want, strict=True):
-            if not feedback.value(f"`{call(model)}({fmt(x)})` with weights {fmt_weights(model)}", g, w, line):
+        got = [c["out"] for c in calls]
+        for i, (x, g, w) in enumerate(zip(xs, got, want, strict=True)):
+            cases.append(((id(ask), i), g, w, [(m[i], line) for m, line in mistakes]))
+            if not feedback.value(f"`{call(model)}({fmt(x)})` with weights {fmt_weights(model)}", g, w):
                 break
+    feedback.diagnose(cases)
     feedback.finish()
+
+
+TANH_WRONG = {True: diagnoses.NO_TANH, False: diagnoses.TANH_WHEN_LINEAR}
 
 
 def fmt_weights(model: dict) -> str:
     return ", ".join(f"{p}={x!r}" for p, x in model["weights"].items())
 
 
+def construction_problem(model: dict, value: dict) -> str | None:
+    """How the student's Layer or MLP built the grader's stand-ins, if it did not build them as the contract says."""
+    kind, args, kwargs = model["kind"], model["args"], model["kwargs"]
+    built, parts = value.get("built"), value.get("parts")
+    if kind == "Layer":
+        inner, want = "Neuron", [[args[0], kwargs] for _ in range(args[1])]
+        attribute = "neurons"
+    else:
+        sizes = [args[0], *args[1]]
+        inner, want = "Layer", [[sizes[k], sizes[k + 1]] for k in range(len(args[1]))]
+        attribute = "layers"
+    if not isinstance(built, list) or not isinstance(parts, list):
+        return f"`{call(model)}` could not be inspected, got {fmt(value)[:200]}"
+    if len(parts) != len(want) or any(not isinstance(p, int) or p < 0 for p in parts) or len(set(parts)) != len(parts):
+        return (
+            f"`{call(model)}.{attribute}` should hold the {len(want)} `{inner}`s it built, each once; "
+            f"it holds {len(parts)} item(s)"
+        )
+    for position, index in enumerate(parts):
+        entry = built[index] if index < len(built) else None
+        got_args, got_kwargs = entry if isinstance(entry, list) and len(entry) == 2 else [None, None]
+        if not isinstance(got_args, list) or not isinstance(got_kwargs, dict):
+            return f"`{call(model)}` built a `{inner}` the grader could not read"
+        named = ("nin", "nout")
+        sizes_got = [*got_args[: len(named)]] + [got_kwargs[n] for n in named[len(got_args) :] if n in got_kwargs]
+        extra = {k: v for k, v in got_kwargs.items() if k not in named}
+        if kind == "Layer":
+            ok = sizes_got[:1] == want[position][:1] and len(sizes_got) == 1 and extra == kwargs
+            shown = f"Neuron({', '.join(map(repr, sizes_got))}{''.join(f', {k}={v!r}' for k, v in extra.items())})"
+            need = f"Neuron({args[0]}{''.join(f', {k}={v!r}' for k, v in kwargs.items())})"
+        else:
+            ok = sizes_got == want[position] and extra in ({}, {"nonlin": True})
+            shown = f"Layer({', '.join(map(repr, sizes_got))}{''.join(f', {k}={v!r}' for k, v in extra.items())})"
+            need = f"Layer({want[position][0]}, {want[position][1]})"
+        if not ok:
+            return f"`{call(model)}` should build its {attribute}[{position}] as `{need}`; it built `{shown}`"
+    return None
+
+
 def check_container_forward(answers: Answers) -> None:
-    """A Layer (or MLP) of the grader's stand-ins: each is given the right input; the outputs come back as the contract says."""  # noqa: E501
+    """A Layer (or MLP) of the grader's stand-ins: built with the right sizes, each part called once with the
+    right input on every call, the outputs returned as the contract says."""
     feedback = Feedback()
     for ask, value in feedback.computed(answers):
         model, xs = ask.spec["model"], ask.spec["inputs"]
-        if not feedback.length(ask.label, value, len(xs)):
+        problem = construction_problem(model, value) if isinstance(value, dict) else "no answer"
+        if problem:
+            feedback.add(problem)
             continue
-        outputs, kind = model["outputs"], model["kind"]
+        calls = calls_of(feedback, ask, value)
+        if calls is None:
+            continue
+        kind, parts = model["kind"], model["parts"]
         what_inner = "neuron" if kind == "Layer" else "layer"
-        for x, answer in zip(xs, value, strict=True):
-            what = f"`{call(model)}({fmt(x)})` with stand-in {what_inner}s that return {fmt(outputs)}"
+        for c, (x, answer) in enumerate(zip(xs, calls, strict=True)):
+            outs = [one(p["outputs"][c]) for p in parts]
+            nth = "" if c == 0 else f" (call {c + 1} of the same {kind})"
+            what = f"`{call(model)}({fmt(x)})`{nth} with stand-in {what_inner}s that return {fmt(outs)} on this call"
             if kind == "Layer":
-                want_in = [[x] for _ in outputs[0]]
-                want_out = outputs[0][0] if len(outputs[0]) == 1 else outputs[0]
+                want_in = [[x] for _ in parts]
+                want_out = outs[0] if len(outs) == 1 else outs
             else:
-                seen = [x] + [o[0] if len(o) == 1 else o for o in outputs[:-1]]
-                want_in = [[s] for s in seen]
-                want_out = outputs[-1][0] if len(outputs[-1]) == 1 else outputs[-1]
-            got_in = answer.get("received") if isinstance(answer, dict) else None
-            got_out = answer.get("out") if isinstance(answer, dict) else None
+                want_in = [[s] for s in [x, *outs[:-1]]]
+                want_out = outs[-1]
+            got_in = [[] for _ in parts]
+            for entry in answer["received"]:
+                if (
+                    isinstance(entry, list)
+                    and len(entry) == 2
+                    and isinstance(entry[0], int)
+                    and 0 <= entry[0] < len(parts)
+                ):
+                    got_in[entry[0]].append(entry[1])
             if not diagnoses.same(got_in, want_in):
                 feedback.add(
                     f"{what}: each {what_inner} should be called once with {fmt(want_in)}; they got {fmt(got_in)}"
                 )
-            elif not diagnoses.same(got_out, want_out):
+                break
+            if not diagnoses.same(answer["out"], want_out):
                 hint = ""
-                if isinstance(want_out, float) and isinstance(got_out, list):
+                if isinstance(want_out, float) and isinstance(answer["out"], list):
                     hint = " (one neuron: return the Value itself, not a one-element list)"
-                feedback.add(f"{what} should return {fmt(want_out)}, got {fmt(got_out)}{hint}")
+                feedback.add(f"{what} should return {fmt(want_out)}, got {fmt(answer['out'])}{hint}")
+                break
     feedback.finish()
+
+
+def one(output: object) -> object:
+    """A stand-in layer's output as the contract returns it: the single number of a one-neuron layer."""
+    return output[0] if isinstance(output, list) and len(output) == 1 else output
 
 
 def check_parameters(answers: Answers) -> None:
@@ -382,7 +600,7 @@ def check_parameters(answers: Answers) -> None:
     feedback = Feedback()
     for ask, value in feedback.computed(answers):
         model, got = ask.spec["model"], value.get("paths") if isinstance(value, dict) else None
-        want = ask.spec["paths"]
+        want = expected_paths(ask)
         what = f"`{call(model)}.parameters()`"
         if not isinstance(got, list):
             feedback.add(f"{what} should return a list, got {fmt(got)}")
@@ -390,12 +608,17 @@ def check_parameters(answers: Answers) -> None:
         strangers = [p for p in got if p not in want]
         missing = [p for p in want if p not in got]
         if strangers:
-            line = diagnoses.COPIES if any("copy" in p for p in strangers) else None
-            feedback.add(f"{what} returned {strangers[0]} ({len(strangers)} such items)", line)
+            feedback.pattern(
+                id(ask), f"{what} returned {fmt(strangers[0])} ({len(strangers)} such items)", copies_line(ask, value)
+            )
         elif len(got) != len(want):
             hint = f", e.g. missing {missing[0]}" if missing else ""
-            line = diagnoses.NO_BIAS if missing and all(p.endswith("b") for p in missing) else None
-            feedback.add(f"{what} should return {len(want)} Values, got {len(got)}{hint}", line)
+            no_bias = got == [p for p in want if not p.endswith("b")]
+            feedback.pattern(
+                id(ask),
+                f"{what} should return {len(want)} Values, got {len(got)}{hint}",
+                diagnoses.NO_BIAS if no_bias else None,
+            )
         elif got != want:
             i = next(i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w)
             feedback.add(
@@ -405,8 +628,25 @@ def check_parameters(answers: Answers) -> None:
     feedback.finish()
 
 
+def copies_line(ask: Ask, value: dict) -> str | None:
+    """COPIES when every returned item is a Value holding, in order, the data of the model's own Values."""
+    data, want = value.get("data"), expected_paths(ask)
+    weights = ask.spec["model"]["weights"]
+    if (
+        isinstance(data, list)
+        and len(data) == len(want)
+        and all(p == NOT_OWN for p in value["paths"])
+        and diagnoses.same(data, [weights[p] for p in want])
+    ):
+        return diagnoses.COPIES
+    return None
+
+
+NOT_OWN = "<a Value that is not one of the model's>"
+
+
 def check_parameters_are_the_models_own(answers: Answers) -> None:
-    """Writing through each Value of `parameters()` changes the model itself; nothing else changes."""
+    """`parameters()` returns the model's own Values, in order: writing through each changes the model itself."""
     feedback = Feedback()
     for ask, got in feedback.computed(answers):
         model, spec = ask.spec["model"], ask.spec
@@ -421,16 +661,28 @@ def check_parameters_are_the_models_own(answers: Answers) -> None:
         if not diagnoses.same(got["before"], model["weights"]):
             feedback.add(f"{what}: the model's weights were changed before anything was written to them")
             continue
-        strangers = [p for p in got["paths"] if p not in model["weights"]]
-        marked = {p: spec["marks"][i] for i, p in enumerate(got["paths"]) if p in model["weights"]}
+        weights = model["weights"]
+        strangers = [p for p in got["paths"] if not isinstance(p, str) or p not in weights]
+        marks = spec["marks"]
+        marked = {
+            p: marks[i] for i, p in enumerate(got["paths"]) if isinstance(p, str) and p in weights and i < len(marks)
+        }
         want_after = {p: marked.get(p, model["weights"][p]) for p in spec["paths"]}
         if not got["paths"]:
             feedback.add(f"{what} returned no Values")
         elif strangers:
-            feedback.add(
-                f"{what} returned {strangers[0]} ({len(strangers)} such items): setting their `.data` "
+            feedback.pattern(
+                id(ask),
+                f"{what} returned {fmt(strangers[0])} ({len(strangers)} such items): setting their `.data` "
                 "does not change the model",
-                diagnoses.COPIES if any("copy" in p for p in strangers) else None,
+                copies_line(ask, got),
+            )
+        elif got["paths"] != expected_paths(ask):
+            # Their order too: naming what came back needs the model's paths in the sandbox (sent shuffled),
+            # so the set of them alone could be answered from the spec; the contract's order cannot.
+            feedback.add(
+                f"{what} should return the model's {len(model['weights'])} Values in order (layer by layer, "
+                f"neuron by neuron, w then b), got {fmt(got['paths'])}"
             )
         elif not diagnoses.same(got["after"], want_after):
             path = next(p for p in spec["paths"] if not close(got["after"][p], want_after[p]))
@@ -441,21 +693,134 @@ def check_parameters_are_the_models_own(answers: Answers) -> None:
     feedback.finish()
 
 
-def zero_grad_ask(model: dict, rng: random.Random) -> Ask:
-    all_paths = paths(model["kind"], model["args"])
-    grads = [round(rng.choice((-1, 1)) * rng.uniform(0.5, 3), 3) for _ in all_paths]
-    return model_ask("zero_grad", {"model": model, "paths": all_paths, "grads": grads})
+def zero_grad_ask(kind: str, rng: random.Random, *args: object) -> Ask:
+    """`zero_grad()` twice on the student's own model, every weight's and bias's grad drawn non-zero before each call.
+
+    The probe finds the Values by the contract's attributes (`layers`, `neurons`,
+    `w`, `b`), whatever sizes the student's classes built.
+    """
+    order = paths(kind, args)
+    rng.shuffle(order)
+    spec = {"kind": kind, "args": list(args), "order": order}
+    n = len(order)
+    spec["grads"] = [[round(rng.choice((-1, 1)) * rng.uniform(0.5, 3), 3) for _ in range(n)] for _ in range(2)]
+    return Ask("zero_grad", spec, label=f"`{kind}({', '.join(map(repr, args))}).zero_grad()`")
 
 
 def check_zero_grad(answers: Answers) -> None:
-    """After `zero_grad()`, the grad of every weight and bias is 0 (each was non-zero before)."""
+    """After `zero_grad()`, the grad of every weight and bias is 0 (each was non-zero before), twice."""
     feedback = Feedback()
     for ask, value in feedback.computed(answers):
-        what = f"after `{call(ask.spec['model'])}.zero_grad()`"
-        if not feedback.keys(what, value, ask.spec["paths"]):
+        if not feedback.length(ask.label, value, 2):
             continue
-        left = {p: g for p, g in value.items() if g != 0.0}
-        if left:
-            path, grad = next(iter(left.items()))
-            feedback.add(f"{what}, {len(left)} of {len(value)} grads are not 0, e.g. {path}.grad = {fmt(grad)}")
+        drawn = ask.spec["grads"]
+        for round_, answer in enumerate(value):
+            what = f"after {ask.label}" + ("" if round_ == 0 else ", called a second time")
+            grads = answer.get("after") if isinstance(answer, dict) else None
+            before = answer.get("before") if isinstance(answer, dict) else None
+            if isinstance(grads, dict) and grads:
+                want = [drawn[round_][k % len(drawn[round_])] for k in range(len(grads))]
+                if not diagnoses.same(before, want):
+                    feedback.add(
+                        f"before {ask.label}, each grad was set to {fmt(want)}, but reading them back gave "
+                        f"{fmt(before)}: a Value's grad must hold what is written to it"
+                    )
+                    break
+            if not isinstance(grads, dict) or not grads:
+                feedback.add(f"{what}: no weight or bias was found through `layers`, `neurons`, `w` and `b`")
+                break
+            left = {p: g for p, g in grads.items() if g != 0.0}
+            if left:
+                path, grad = next(iter(left.items()))
+                feedback.add(f"{what}, {len(left)} of {len(grads)} grads are not 0, e.g. {path}.grad = {fmt(grad)}")
+                break
     feedback.finish()
+
+
+# --- train: the loop, from the recorders' log ----------------------------------
+
+
+def check_train_loop(answers: Answers) -> None:
+    """Judge the log of `train` over recorders, step by step (see autograder/tests/train/test_train.py)."""
+    feedback = Feedback()
+    for ask, got in feedback.computed(answers):
+        log = got.get("log") if isinstance(got, dict) else None
+        if not isinstance(log, list) or not all(isinstance(e, list) and e and isinstance(e[0], str) for e in log):
+            feedback.add(f"{ask.label}: no log came back, got {fmt(log)[:200]}")
+            continue
+        problem = loop_problem(ask.spec, log)
+        if problem:
+            message, line = problem
+            feedback.pattern(id(ask), f"{ask.label}: {message}", line)
+    feedback.finish()
+
+
+def loop_problem(spec: dict, log: list) -> tuple[str, str | None] | None:
+    """The first way the logged loop departs from the contract's, and a diagnosis when it is a known mistake's."""
+    xs, ys, steps, n = spec["xs"], spec["ys"], spec["steps"], len(spec["params"])
+    events = {kind: [i for i, e in enumerate(log) if e[0] == kind] for kind in ("call", "loss", "backward", "step")}
+    if len(events["loss"]) != steps:
+        return (
+            f"`mse_loss` should be called once per step ({steps} times), it was called {len(events['loss'])} times",
+            None,
+        )
+    if len(events["backward"]) != steps:
+        return (
+            f"`loss.backward()` should run once per step ({steps} times), it ran {len(events['backward'])} times",
+            None,
+        )
+    if len(events["step"]) != steps:
+        return (
+            f"`sgd_step` should be called once per step ({steps} times), it was called {len(events['step'])} times",
+            None,
+        )
+    calls = {e[1]: (i, e[2]) for i, e in enumerate(log) if e[0] == "call" and len(e) == 3 and isinstance(e[1], int)}
+    before = -1  # where the previous step ended
+    for k in range(steps):
+        loss_at, backward_at, step_at = events["loss"][k], events["backward"][k], events["step"][k]
+        what = f"step {k + 1}"
+        if not before < loss_at < backward_at < step_at:
+            return f"{what}: the loss, `backward()` and `sgd_step` should come in this order, once each", None
+        loss, back, step = log[loss_at], log[backward_at], log[step_at]
+        preds, targets = loss[2] if len(loss) > 2 else None, loss[3] if len(loss) > 3 else None
+        if not isinstance(preds, list) or len(preds) != len(xs):
+            return f"{what}: `mse_loss` should get one prediction per example ({len(xs)}), got {fmt(preds)}", None
+        for i, p in enumerate(preds):
+            made = calls.get(-p - 1) if isinstance(p, int) and p < 0 else None
+            if made is None or not before < made[0] < loss_at:
+                return f"{what}: prediction {i} given to `mse_loss` is not the model's output of this step", None
+            if not diagnoses.same(made[1], xs[i]):
+                return (
+                    f"{what}: prediction {i} should be `model(xs[{i}])`, it was the model's output on {fmt(made[1])}",
+                    None,
+                )
+        if not diagnoses.same(targets, ys):
+            return f"{what}: `mse_loss` should get the targets ys = {fmt(ys)}, got {fmt(targets)}", None
+        if len(back) < 3 or back[1] != k:
+            return f"{what}: `backward()` should run on this step's loss", None
+        if not diagnoses.same(back[2], [0.0] * n):
+            piled = [spec["start"][i] + sum(g[i] for g in spec["grads"][:k]) for i in range(n)]
+            after = [piled[i] + spec["grads"][k][i] for i in range(n)]
+            line = None
+            if diagnoses.same(back[2], piled) and len(step) > 2 and diagnoses.same(step[2], after):
+                line = diagnoses.NO_ZERO_GRAD
+            elif diagnoses.same(back[2], piled) and len(step) > 2 and diagnoses.same(step[2], [0.0] * n):
+                line = diagnoses.ZERO_AFTER_BACKWARD
+            return (
+                f"{what}: when `loss.backward()` ran, the parameters' grads were {fmt(back[2])}, not 0: "
+                "set them to zero (`model.zero_grad()`) before `backward()`",
+                line,
+            )
+        if (
+            len(step) < 4
+            or not isinstance(step[1], list)
+            or sorted(p for p in step[1] if isinstance(p, int)) != list(range(n))
+            or len(step[1]) != n
+        ):
+            return f"{what}: `sgd_step` should get the model's {n} parameters (`model.parameters()`), each once", None
+        if not diagnoses.same(step[2], spec["grads"][k]):
+            return f"{what}: when `sgd_step` ran, the grads were {fmt(step[2])}, not those `backward()` left", None
+        if not close(step[3], spec["lr"]):
+            return f"{what}: `sgd_step` should get lr={spec['lr']!r}, got {fmt(step[3])}", None
+        before = step_at
+    return None

@@ -44,24 +44,6 @@ def evaluate(program: Program) -> dict:
     return {"data": data, "grad": grad}
 
 
-@functools.lru_cache(maxsize=256)
-def local_derivatives(program: Program) -> dict[str, list[float]]:
-    """Each step's d(node)/d(argument), one per node argument occurrence (`a * a` gives two).
-
-    Only the diagnoses need these (they replay a mistaken backward pass,
-    autograder/diagnoses.py), so they are computed only for a wrong answer.
-    """
-    data = evaluate(program)["data"]
-    local = {}
-    for name, op, args in program.steps:
-        own = {f"_{i}": _tensor(data[a]) for i, a in enumerate(args) if isinstance(a, str)}
-        text = step_text(op, tuple(f"_{i}" if isinstance(a, str) else a for i, a in enumerate(args)))
-        out = eval(text, {"__builtins__": {}}, own)  # noqa: S307 - the grader's own table
-        grads = torch().autograd.grad(out, list(own.values()), allow_unused=True)
-        local[name] = [0.0 if g is None else g.item() for g in grads]
-    return local
-
-
 def local_backward(program: Program, start: dict[str, float], out_grad: float) -> dict:
     """`out._backward()` alone on a one-step program: each leaf's starting grad plus its share of `out_grad`."""
     env = _run(program)
@@ -138,6 +120,7 @@ def training(model: dict, xs: list, ys: list, steps: int, lr: float, zero_grad: 
     return {"losses": losses, "weights": weights, "final_loss": final}
 
 
-def loss_of(predictions: list[float], ys: list[float]) -> float:
-    """The mean squared error of plain numbers (the trained model's predictions, measured in the sandbox)."""
-    return sum((p - y) ** 2 for p, y in zip(predictions, ys, strict=True)) / len(ys)
+def loss_with(model: dict, weights: dict[str, float], xs: list, ys: list) -> float:
+    """The mean squared error of the model with `weights` (read out of the sandbox as numbers), by torch."""
+    trained = {**model, "weights": weights}
+    return training(trained, xs, ys, 0, 0.0)["final_loss"]

@@ -33,11 +33,40 @@ def paths(kind: str, args: tuple | list) -> list[str]:
     ]
 
 
-def model(kind: str, *args: object, rng: random.Random, nonlin: bool | None = None) -> dict:
-    """A model spec with drawn weights in [-1, 1], as `random.uniform(-1, 1)` would draw them."""
+def model(kind: str, *args: object, rng: random.Random, nonlin: bool | None = None, calls: int = 3) -> dict:
+    """A model spec with drawn weights in [-1, 1], as `random.uniform(-1, 1)` would draw them.
+
+    For a Layer or an MLP, `parts` holds what each of the grader's stand-ins
+    inside it (the j-th neuron of a Layer, the k-th layer of an MLP) holds and
+    returns: its weights (`[w..., b]` per neuron) and one drawn output per call,
+    different on every call (a list of `nout` numbers for a layer).
+    """
     kwargs = {} if nonlin is None else {"nonlin": nonlin}
     weights = {p: round(rng.uniform(-1, 1), 4) for p in paths(kind, args)}
-    return {"kind": kind, "args": list(args), "kwargs": kwargs, "weights": weights, "layout": layout(kind, args)}
+    # Sent in a shuffled order: the order of a spec's keys is not the order `parameters()` must return.
+    order = list(weights)
+    rng.shuffle(order)
+    weights = {p: weights[p] for p in order}
+    spec = {"kind": kind, "args": list(args), "kwargs": kwargs, "weights": weights, "layout": layout(kind, args)}
+    if kind == "Layer":
+        spec["parts"] = [
+            {
+                "weights": [[weights[f"{prefix}w[{i}]"] for i in range(nin)] + [weights[f"{prefix}b"]]],
+                "outputs": [round(rng.uniform(-1, 1), 4) for _ in range(calls)],
+            }
+            for prefix, nin in spec["layout"][0]
+        ]
+    elif kind == "MLP":
+        spec["parts"] = [
+            {
+                "weights": [
+                    [weights[f"{prefix}w[{i}]"] for i in range(nin)] + [weights[f"{prefix}b"]] for prefix, nin in layer
+                ],
+                "outputs": [[round(rng.uniform(-1, 1), 4) for _ in layer] for _ in range(calls)],
+            }
+            for layer in spec["layout"]
+        ]
+    return spec
 
 
 def call(spec: dict) -> str:

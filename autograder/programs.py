@@ -168,3 +168,42 @@ def random_graph(rng: random.Random, n_leaves: int, n_steps: int, ops: tuple[str
         steps.append((f"j{j}", "add", (root, s)))
         root = f"j{j}"
     return Program(leaves, tuple(steps), root, backward)
+
+
+def graph_spec(program: Program, rng: random.Random) -> dict:
+    """The program's graph for the sort and `backward()` probes: every node, in a shuffled order.
+
+    Each node is `[name, data, input names]`; the sandbox makes every node a plain
+    Value in this order and sets `_prev` afterwards, so neither this list nor the
+    order in which Values are created is a topological order. Only the leaves'
+    data is the program's; the others are drawn (these probes read no data).
+    """
+    leaves = dict(program.leaves)
+    nodes = [[name, leaves[name], []] for name in leaves]
+    nodes += [
+        [name, round(rng.uniform(-1, 1), 3), [a for a in args if isinstance(a, str)]] for name, _, args in program.steps
+    ]
+    rng.shuffle(nodes)
+    return {"nodes": nodes, "root": program.root}
+
+
+def random_topological_order(program: Program, rng: random.Random) -> list[str]:
+    """A topological order of the nodes reachable from the root, drawn at random (Kahn's algorithm)."""
+    edges = program.edges()
+    reachable = program.reachable()
+    waiting = {n: {i for i in edges[n] if i in reachable} for n in reachable}
+    order: list[str] = []
+    ready = sorted(n for n, inputs in waiting.items() if not inputs)
+    users: dict[str, list[str]] = {n: [] for n in reachable}
+    for n in sorted(reachable):
+        for i in waiting[n]:
+            users[i].append(n)
+    while ready:
+        n = ready.pop(rng.randrange(len(ready)))
+        order.append(n)
+        for user in users[n]:
+            waiting[user].discard(n)
+            if not waiting[user]:
+                ready.append(user)
+    # The root is the only sink: it comes last in every order.
+    return order

@@ -183,3 +183,63 @@ def test_the_uid_level_is_refused_while_the_graders_files_are_readable_by_others
         assert reason and "chmod -R go-rwx" in reason and readable[0] in reason
     else:
         assert reason is None or "interpreter" in reason
+
+
+# -- the process layout inside the sandbox (child.py): supervisor and workers, with no audit hook --
+
+SPY = r"""
+import os, resource
+
+class Value:
+    def __init__(self, data, _children=(), _op=""):
+        self.data, self.grad, self._prev = data, 0.0, set(_children)
+
+def spy():
+    seen = {}
+    parent = os.getppid()
+    for name, path in (("parent_fds", f"/proc/{parent}/fd"), ("parent_mem", f"/proc/{parent}/mem")):
+        try:
+            seen[name] = sorted(os.listdir(path)) if name == "parent_fds" else len(open(path, "rb").read(1))
+        except OSError as e:
+            seen[name] = type(e).__name__
+    seen["fds"] = sorted(int(fd) for fd in os.listdir("/proc/self/fd"))
+    seen["nofile"] = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    seen["memfd"] = hasattr(os, "memfd_create")
+    seen["fork"] = hasattr(os, "fork")
+    try:
+        seen["stdin"] = os.read(0, 10).decode()
+    except OSError as e:
+        seen["stdin"] = type(e).__name__
+    return seen
+
+def topological_sort(root):
+    raise RuntimeError("SPY" + repr(spy()))
+"""
+
+
+@needs_bwrap
+def test_a_worker_reaches_neither_the_supervisor_nor_the_graders_pipes(tmp_path):
+    """With the audit hook off: the supervisor is not readable through /proc, the worker holds only its own
+    pipe ends and output (no fd 0 of the grader), 64 open files at most, and no memfd_create or fork."""
+    from autograder.programs import chain
+    from autograder.sandbox.runner import Limits, Probe, run_part
+
+    sandbox = tmp_path / "sandbox"
+    (sandbox / "micrograd").mkdir(parents=True)
+    (sandbox / "micrograd" / "__init__.py").write_text("")
+    (sandbox / "micrograd" / "engine.py").write_text(SPY)
+    import random
+
+    from autograder.checks import topo
+
+    ask = topo(chain(2, random.Random(1)), random.Random(2))
+    run = run_part(sandbox, ["engine"], [Probe("p", "t", ask.kind, ask.spec)], Limits(audit_hook=False))
+    error = run.outcomes["p"].error
+    assert "SPY" in error, error
+    seen = ast.literal_eval(error.split("SPY", 1)[1].split(" (micrograd/")[0])
+    assert seen["parent_fds"] in ("PermissionError",) and seen["parent_mem"] == "PermissionError", seen
+    # 1, 2 and its own two pipe ends; 0 is free (the listing itself takes it), so fd 0 reads nothing of the grader
+    assert len([fd for fd in seen["fds"] if fd != 0]) == 4 and {1, 2} <= set(seen["fds"]), seen
+    assert seen["stdin"] == "OSError", seen
+    assert seen["nofile"] == 64
+    assert seen["memfd"] is False and seen["fork"] is False

@@ -1,32 +1,41 @@
-"""The program that runs inside the sandbox, around the student's code (never imported by the grader).
+"""The programs that run inside the sandbox, around the student's code (never imported by the grader).
 
-`runner.py` starts it as `python -I -S -B -c <bootstrap>` inside the OS-level
-sandbox (`isolation.py`). The bootstrap executes this file's text, followed by
-`probes.py`'s, in a private namespace whose builtins are a snapshot, so that
-nothing here is reachable from `__main__` and a student who patches
-`builtins`, `os` or `json` cannot change what this code calls: every function
-it needs after the student's import is bound to a local name first.
+`runner.py` starts `python -I -S -B -c <bootstrap>` inside the OS-level sandbox
+(`isolation.py`). The bootstrap executes this file's text in a private
+namespace and calls `main` with the texts of `probes.py` and `protocol.py`.
 
-Protocol (file descriptors set up by the grader):
-- fd 0: requests from the grader, one JSON line each. The first is the job
-  (the modules to import, limits, the sandbox folder); then one probe at a time
-  (`{"n": nonce, "kind": ..., "spec": ...}`), sent only once the previous
-  answer has arrived, so a probe's inputs reach the student's code only when
-  that probe runs.
-- the answer fd (its number is in the job): answers, one JSON line each, tagged with the probe's nonce (a line
-  without the current nonce is ignored by the grader, so forged lines are
-  worthless).
-- fd 1 and 2: whatever the student prints, into a capped file the grader
-  never reads.
+Two kinds of process run this code:
 
-Before the student's code is imported, an audit hook (PEP 578) is installed:
-it is a second wall, not the sandbox (the OS is). It looks only at the exact
-types of its arguments (a `str` subclass or any other object is refused, so
-no student code runs inside it), refuses every event it does not know, loads
-no module that was not imported before it (so no extension module, such as a
-sub-interpreter, can be loaded), and refuses writing files, reading outside
-the sandbox and the standard library, processes, signals, threads, tracing and
-the frames of other code.
+- the **supervisor** (trusted; it never imports or calls student code). It owns
+  the pipes to the grader and marks itself non-dumpable (`prctl(PR_SET_DUMPABLE,
+  0)`) before any student code exists, so that no other process of the same uid
+  can ptrace it, read its memory or open its file descriptors through `/proc`.
+  It forks one worker per test (the next one is forked, and imports, while the
+  current one works), hands it that test's probes one at a time, reads at most
+  `protocol.MAX_ANSWER` bytes of each answer within the probe's time, kills the
+  worker's process group when its test is done (or when it hangs or dies), and
+  forwards what happened (`protocol.message`).
+- a **worker** (untrusted from the moment it imports the student's modules):
+  forked by the supervisor, it becomes dumpable again (so that the sandbox's
+  clean-up sees it), closes every file descriptor but its own two pipe ends and
+  the output sink, sets its limits (memory, CPU, file size, processes, 64 open
+  files), removes the unaudited calls below, installs the audit hook, imports the
+  student's modules, then answers its test's requests until its pipe closes.
+
+A worker holds nothing that could compute an expected answer (probes.py only
+builds inputs, calls the student's code and reads numbers out), so a student
+who controls it completely can only choose its answers, which the grader parses
+with caps and judges in its own process. No later test's inputs exist in the
+sandbox while a worker runs: the grader sends a probe only once the previous one
+is answered, and a test's worker never sees another test's.
+
+The audit hook (PEP 578) is a second wall, not the sandbox (the OS is). It looks
+only at the exact types of its arguments (a `str` subclass or any other object
+is refused, so no student code runs inside it), refuses every event it does not
+know, loads no module that was not imported before it (so no extension module,
+such as a sub-interpreter, can be loaded), and refuses writing files, reading
+outside the sandbox and the standard library, processes, signals, threads,
+tracing and the frames of other code.
 """
 
 import errno
@@ -34,8 +43,10 @@ import io
 import json
 import os
 import resource
+import select
 import signal
 import sys
+import time
 import types
 
 # What student code may import: loaded now, before the hook; nothing else can be loaded later.
@@ -49,15 +60,19 @@ HARMLESS_EVENTS = frozenset(
     cpython._PySys_ClearAuditHooks""".split()
 )
 FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"})
-# Unaudited ways to reach other processes or leave the session: removed from the modules that hold them.
+# Unaudited ways to reach other processes, leave the session or run code from memory: removed from
+# the modules that hold them, in each worker.
+_PROCESS_CALLS = ("pidfd_open", "setns", "unshare", "setsid", "setpgid", "setpgrp", "kill", "killpg", "fork")
 UNAUDITED = {
-    "posix": ("pidfd_open", "setns", "unshare", "setsid", "setpgid", "setpgrp", "kill", "killpg", "fork"),
-    "os": ("pidfd_open", "setns", "unshare", "setsid", "setpgid", "setpgrp", "kill", "killpg", "fork"),
+    "posix": (*_PROCESS_CALLS, "memfd_create"),
+    "os": (*_PROCESS_CALLS, "memfd_create"),
     "signal": ("pidfd_send_signal", "pthread_kill"),
     "_signal": ("pidfd_send_signal", "pthread_kill"),
     "_imp": ("create_dynamic", "exec_dynamic"),
 }
 MAX_ERROR = 300  # characters of an error message sent back
+OPEN_FILES = 64  # RLIMIT_NOFILE of a worker
+PR_SET_DUMPABLE = 4
 
 
 class SandboxRefusal(PermissionError, ValueError):
@@ -165,70 +180,74 @@ def number(x, what):
     return value
 
 
-def main(probes_source):
-    # -- bound before any student code runs ------------------------------------------------------
-    read, write, exit_now = os.read, os.write, os._exit
-    decode = json.JSONDecoder().decode
-    quote = json.encoder.encode_basestring_ascii  # the C function, bound here
-    float_repr, str_str, dict_items = float.__repr__, str.__str__, dict.items
-    type_, str_t, float_t, int_t, list_t, tuple_t, dict_t = type, str, float, int, list, tuple, dict
-    io_open, traceback_type = io.open, types.TracebackType
-    buffer = bytearray()
+class Lines:
+    """Lines read from one fd, at most `cap` bytes each (the supervisor's reads)."""
 
-    def read_line():
-        while b"\n" not in buffer:
-            chunk = read(0, 1 << 16)
+    def __init__(self, fd, cap):
+        self.fd, self.cap, self.buffer = fd, cap, bytearray()
+
+    def read(self, deadline=None):
+        """(line or None, why): why is "" for a line, else "eof", "timeout" or "too_big"."""
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > self.cap:
+                return None, "too_big"
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None, "timeout"
+                if not select.select([self.fd], [], [], remaining)[0]:
+                    continue
+            chunk = os.read(self.fd, 1 << 16)
             if not chunk:
-                return None
-            buffer.extend(chunk)
-        end = buffer.index(b"\n")
-        line = bytes(buffer[:end])
-        del buffer[: end + 1]
-        return line
+                return None, "eof"
+            self.buffer.extend(chunk)
+        end = self.buffer.index(b"\n")
+        line = bytes(self.buffer[:end])
+        del self.buffer[: end + 1]
+        if len(line) > self.cap:
+            return None, "too_big"
+        return line, ""
 
-    def encode(obj):
-        kind = type_(obj)
-        if obj is None or obj is True or obj is False:
-            return "null" if obj is None else "true" if obj else "false"
-        if kind is float_t or (isinstance(obj, float_t) and kind is not bool):
-            text = float_repr(obj)
-            return {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}.get(text, text)
-        if kind is int_t:
-            return int_t.__repr__(obj)
-        if isinstance(obj, str_t):
-            return quote(str_str(obj))
-        if kind is list_t or kind is tuple_t:
-            return "[" + ",".join([encode(x) for x in obj]) + "]"
-        if kind is dict_t:
-            return "{" + ",".join([quote(str_str(k)) + ":" + encode(v) for k, v in dict_items(obj)]) + "}"
-        raise TypeError(f"a probe produced {kind.__name__}, not plain data")
 
-    job = decode(read_line().decode())
+def non_dumpable():
+    """prctl(PR_SET_DUMPABLE, 0): no process of this uid may ptrace this one or open its /proc files.
+
+    Returns the prctl function (or None), which each worker calls to become dumpable
+    again: the sandbox's clean-up finds a uid's processes by their /proc entries,
+    which a non-dumpable process hands to root.
+    """
+    prctl = None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except Exception:  # no ctypes here: the OS wall and the closed fds remain
+        prctl = None
+    finally:
+        for name in [m for m in sys.modules if m == "ctypes" or m.startswith(("ctypes.", "_ctypes"))]:
+            del sys.modules[name]
+    return prctl
+
+
+def main(probes_source, protocol_source):
+    """The supervisor: read the job, check the import, then one worker per probe."""
+    protocol = {"__name__": "protocol"}
+    exec(compile(protocol_source, "<grader protocol>", "exec"), protocol)
+    requests = Lines(0, 64 << 20)
+    line, _ = requests.read()
+    job = json.loads(line.decode())
     answer_fd = job["answer_fd"]
-
-    def emit(message):
-        write(answer_fd, (encode(message) + "\n").encode())
-
     limits = job["limits"]
-    sandbox = job["sandbox"]
+    prctl = non_dumpable()
 
-    # Limits first, hard ones included: the hook then refuses resource.setrlimit.
-    settings = [
-        ("RLIMIT_AS", limits["memory_bytes"]),
-        ("RLIMIT_CPU", limits["cpu_seconds"]),
-        ("RLIMIT_FSIZE", limits["output_bytes"]),
-        ("RLIMIT_CORE", 0),
-    ]
-    if job.get("processes"):  # a uid of its own: the limit counts only the sandbox's processes
-        settings.append(("RLIMIT_NPROC", job["processes"]))
-    for name, value in settings:
-        resource.setrlimit(getattr(resource, name), (value, value))
-    # Past the output cap a write fails (EFBIG) instead of killing the process.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    sys.setrecursionlimit(10_000)
-    os.chdir(sandbox)
-    sys.path[:] = [sandbox, *job["stdlib_dirs"]]
-    for module in STDLIB_ALLOWED:
+    def send(nonce, status, answer=None, exit_status=None):
+        text = json.dumps(protocol["message"](nonce, status, answer, exit_status))
+        os.write(answer_fd, (text + "\n").encode())
+
+    os.chdir(job["sandbox"])
+    sys.path[:] = [job["sandbox"], *job["stdlib_dirs"]]
+    for module in STDLIB_ALLOWED:  # loaded once here: every worker has them, the hook loads nothing
         try:
             __import__(module)
         except ImportError:
@@ -242,10 +261,118 @@ def main(probes_source):
 
         return register
 
-    probes_namespace = {"__builtins__": dict(__builtins__ if type(__builtins__) is dict else vars(__builtins__))}
-    probes_namespace.update(probe=probe, number=number, __name__="probes")
-    exec(compile(probes_source, "<grader probes>", "exec"), probes_namespace)
+    probes = {"__builtins__": dict(__builtins__ if type(__builtins__) is dict else vars(__builtins__))}
+    probes.update(probe=probe, number=number, __name__="probes")
+    exec(compile(probes_source, "<grader probes>", "exec"), probes)
+    sys.modules["__main__"].__dict__.pop("_boot", None)
 
+    def spawn():
+        """Fork a worker: (pid, its request pipe, a reader of its answer)."""
+        request_r, request_w = os.pipe()
+        answer_r, answer_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                if prctl is not None:
+                    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+                os.setpgid(0, 0)
+                worker(request_r, answer_w, job, registry, protocol["encode"])
+            finally:
+                os._exit(70)
+        os.close(request_r)
+        os.close(answer_w)
+        return pid, request_w, Lines(answer_r, protocol["MAX_ANSWER"])
+
+    def ask(worker_, payload, seconds):
+        """Give a worker one request and take its answer line: (status, answer, exit status).
+
+        The request carries a fresh nonce that the answer line must start with: lines
+        written before the request existed (at import, say) are skipped.
+        """
+        pid, request_w, answers = worker_
+        nonce = os.urandom(8).hex()
+        try:
+            os.write(request_w, (json.dumps({**payload, "n": nonce}) + "\n").encode())
+        except OSError:
+            pass
+        deadline = time.monotonic() + seconds
+        while True:
+            line, why = answers.read(deadline)
+            if line is None or line.startswith(nonce.encode() + b" "):
+                break
+        if line is not None:
+            return protocol["ANSWERED"], line[len(nonce) + 1 :].decode("utf-8", "replace"), None
+        code = end(worker_)
+        if why == "eof":
+            return protocol["DIED"], None, code
+        return (protocol["TIMEOUT"] if why == "timeout" else protocol["TOO_BIG"]), None, None
+
+    def end(worker_):
+        """Kill a worker's process group; its exit status."""
+        pid, request_w, answers = worker_
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        _, status = os.waitpid(pid, 0)
+        for fd in (request_w, answers.fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        return os.waitstatus_to_exitcode(status)
+
+    # The import, alone, first: an import that fails or hangs is said once, for the whole part.
+    first = spawn()
+    send(None, *ask(first, {"kind": "imports"}, limits["import_seconds"]))
+    end(first)
+    ready = spawn()  # the next worker imports while the grader sends the next probe
+    current, test = None, None
+    while True:
+        line, _ = requests.read()
+        if line is None:
+            for worker_ in (current, ready):
+                if worker_ is not None:
+                    end(worker_)
+            os._exit(0)
+        request = json.loads(line.decode())
+        if current is None or request["test"] != test:
+            # Each test gets a fresh worker: nothing of another test's inputs or state is in it.
+            if current is not None:
+                end(current)
+            current, test, ready = ready, request["test"], spawn()
+        status = ask(current, {"kind": request["kind"], "spec": request["spec"]}, limits["probe_seconds"])
+        if status[0] != protocol["ANSWERED"]:
+            current = None  # ended by ask(): the test's other probes are skipped by the grader
+        send(request["n"], *status)
+
+
+def worker(request_fd, answer_fd, job, registry, encode):
+    """One probe in a fresh fork: walls up, the student's modules imported, one request answered."""
+    keep = sorted({1, 2, request_fd, answer_fd})
+    low = 0
+    for fd in keep:
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
+    limits = job["limits"]
+    settings = [
+        ("RLIMIT_AS", limits["memory_bytes"]),
+        ("RLIMIT_CPU", limits["cpu_seconds"]),
+        ("RLIMIT_FSIZE", limits["output_bytes"]),
+        ("RLIMIT_CORE", 0),
+        ("RLIMIT_NOFILE", OPEN_FILES),
+    ]
+    if job.get("processes"):  # a uid of its own: the limit counts only the sandbox's processes
+        settings.append(("RLIMIT_NPROC", job["processes"]))
+    for name, value in settings:
+        resource.setrlimit(getattr(resource, name), (value, value))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the output cap a write fails (EFBIG)
+    sys.setrecursionlimit(10_000)
+    read, write, exit_now, loads = os.read, os.write, os._exit, json.loads
+    str_str, type_, str_t, int_t = str.__str__, type, str, int
+    io_open, traceback_type = io.open, types.TracebackType
+    sandbox = job["sandbox"]
     for module_name, names in UNAUDITED.items():
         module = sys.modules.get(module_name)
         for name in names:
@@ -254,6 +381,15 @@ def main(probes_source):
     set_trusted = (
         install_guard(sandbox, [sandbox, *job["stdlib_dirs"]]) if job.get("audit", True) else (lambda on: None)
     )
+
+    nonce = [""]
+
+    def answer(outcome):
+        try:
+            text = encode(outcome)
+        except BaseException as exc:
+            text = encode({"ok": False, "error": describe_error(exc)})
+        write(answer_fd, (nonce[0] + " " + text + "\n").encode())
 
     def describe_error(exc):
         """One line for the feedback: the exception and the student's line that raised it."""
@@ -297,26 +433,29 @@ def main(probes_source):
                 return f"{text} ({where}: {source})"
         return text
 
-    sys.modules["__main__"].__dict__.pop("_boot", None)
-
-    modules = {}
+    modules, failed = {}, None
     for module in job["modules"]:
         try:
             modules[module] = __import__("micrograd." + module, fromlist=["_"])
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included
-            emit({"event": "import_error", "module": module, "error": describe_error(exc)})
-            exit_now(0)
-    emit({"event": "imported"})
-
+            failed = f"importing micrograd/{module}.py failed: {describe_error(exc)}"
+            break
+    buffer = b""
     while True:
-        line = read_line()
-        if line is None:
-            exit_now(0)
-        request = decode(line.decode())
-        try:
-            value = registry[request["kind"]](modules, request["spec"])
-            answer = {"n": request["n"], "ok": True, "value": value}
-            text = encode(answer)
-        except BaseException as exc:
-            text = encode({"n": request["n"], "ok": False, "error": describe_error(exc)})
-        write(answer_fd, (text + "\n").encode())
+        while b"\n" not in buffer:
+            chunk = read(request_fd, 1 << 16)
+            if not chunk:
+                exit_now(0)
+            buffer += chunk
+        line, buffer = buffer.split(b"\n", 1)
+        request = loads(line.decode())
+        nonce[0] = request["n"]
+        if failed is not None:
+            answer({"ok": False, "error": failed})
+        elif request["kind"] == "imports":
+            answer({"ok": True, "value": None})
+        else:
+            try:
+                answer({"ok": True, "value": registry[request["kind"]](modules, request["spec"])})
+            except BaseException as exc:
+                answer({"ok": False, "error": describe_error(exc)})

@@ -1,25 +1,59 @@
 # ruff: noqa: F821 - `probe` and `number` come from child.py, which runs this file's text with them.
-"""What the sandbox can be asked to compute with the student's code (child side).
+"""What a sandbox worker can be asked to do with the student's code (child side).
 
-Run inside the sandbox by child.py, in a namespace of its own (with a snapshot
-of the builtins) made before the student's code is imported, so: standard
-library only, and every answer is plain numbers and names. Each probe kind takes the
-imported modules and a JSON spec; the grader builds the specs
-(`autograder/programs.py`, `autograder/models.py`) and judges the answers.
+Run inside the sandbox by child.py, in a namespace of its own made before the
+student's code is imported: standard library only, and every answer is plain
+numbers and names. Each probe kind takes the imported modules and a JSON spec;
+the grader builds the specs (`autograder/checks.py`, `programs.py`, `models.py`)
+and judges the answers in its own process.
 
-Each probe exercises one unit of the student's code and puts the grader's own
-pieces around it: `local` calls one `_backward` alone, `backward` runs the
-student's `backward()` over the grader's own local rules and build order, the
-nn probes put stand-in neurons or layers inside the student's Layer or MLP,
-and `train` runs the student's loop with the grader's loss and update.
+Nothing here computes an answer the grader trusts: no derivative rule, no loss,
+no update, no expected value, and no spec holds its own answer (the graphs of
+the sort and of `backward()` are built in a shuffled order, so the order in
+which Values are created says nothing about a topological order). What the
+grader places around a unit is data-only:
+
+- recorders (`_backward`s, a loss, a step, a model) made in an empty namespace:
+  they append what happened to a log (who was called, in which order, with
+  what) and return grader-chosen numbers;
+- stand-in neurons and layers: full modules (`__call__` on any iterable,
+  `.forward`, `parameters()`, `zero_grad()`) that hold grader-chosen weights
+  and return grader-chosen outputs, different on every call, put in the
+  student's `nn` module (`nn.Neuron`, `nn.Layer`) before the student's class is
+  built, so the construction side (what sizes a Layer or an MLP asks for) is
+  seen too.
+
+Probes never set attributes of student objects other than the contract's own
+(`data`, `grad`, `_prev`, `_backward`), and replace only module-level names.
 """
+
+# --- recorders: built in an empty namespace, they log and compute nothing --------------------
+
+RECORDERS = """
+def backward_recorder(log, name, node):
+    def record(*args, **kwargs):
+        log.append((name, node.grad))
+    return record
+
+def fixed_list(items):
+    def give(*args, **kwargs):
+        return items[:]
+    return give
+
+def fixed_values(found):
+    def give(*args, **kwargs):
+        return [*found.values()]
+    return give
+"""
+recorders = {"__builtins__": {}}
+exec(RECORDERS, recorders)
 
 
 # --- engine -----------------------------------------------------------------
 
 
 def build_steps(Value, spec):
-    """The program's nodes, built with the student's Value: name -> node, in build order.
+    """The program's nodes, built with the student's operators: name -> node.
 
     Each step is an expression text of the grader's operator table (`a + b`,
     `n.tanh()`), evaluated with the nodes built so far as its only names.
@@ -35,20 +69,38 @@ def build_steps(Value, spec):
     return env
 
 
+def build_graph(Value, spec):
+    """A graph of plain Values, made in the spec's shuffled order, its edges set through `_prev` afterwards.
+
+    No Value is made after its inputs on purpose, so the order of creation is no
+    topological order: only following `_prev` finds one.
+    """
+    env = {}
+    for name, data, _ in spec["nodes"]:
+        env[name] = Value(data)
+    for name, _, inputs in spec["nodes"]:
+        if inputs:
+            env[name]._prev = {env[a] for a in inputs}
+    return env
+
+
 def node_numbers(env, field):
     return {name: number(getattr(v, field), f"{name}.{field}") for name, v in env.items()}
 
 
 @probe("local")
 def local(modules, spec):
-    """One operator's `_backward` alone: inputs with starting grads, `out.grad` drawn, nothing else runs."""
+    """One operator's `_backward` alone, called twice: inputs with starting grads, `out.grad` drawn each time."""
     env = build_steps(modules["engine"].Value, spec)
     out = env.pop("out")
     for name, start in spec["start"].items():
         env[name].grad = start
-    out.grad = spec["out_grad"]
-    out._backward()
-    return {"data": number(out.data, "out.data"), "grad": node_numbers(env, "grad")}
+    grads = []
+    for out_grad in spec["out_grads"]:
+        out.grad = out_grad
+        out._backward()
+        grads.append(node_numbers(env, "grad"))
+    return {"data": number(out.data, "out.data"), "grad": grads}
 
 
 @probe("expr")
@@ -59,62 +111,42 @@ def expr(modules, spec):
     return {"data": node_numbers(env, "data"), "grad": node_numbers(env, "grad")}
 
 
-def local_rule(op, node, args):
-    """The grader's own closure for one node, and its call counter: (input, local derivative) pairs, added in."""
-    x = args[0]
-    if op == "add":
-        pairs = [(x, 1.0), (args[1], 1.0)]
-    elif op == "mul":
-        pairs = [(x, args[1].data), (args[1], x.data)]
-    elif op == "pow":
-        k = args[1]
-        pairs = [(x, k * x.data ** (k - 1))]
-    elif op == "exp":
-        pairs = [(x, node.data)]
-    elif op == "tanh":
-        pairs = [(x, 1.0 - node.data * node.data)]
-    else:  # relu
-        pairs = [(x, 1.0 if node.data > 0 else 0.0)]
-
-    def rule():
-        calls[0] += 1
-        for target, slope in pairs:
-            target.grad = target.grad + slope * node.grad
-
-    calls = [0]
-    return rule, calls
-
-
 @probe("backward")
 def backward(modules, spec):
-    """The student's `backward()` alone: every `_backward` is the grader's, and so is the node order.
+    """The student's `backward()` alone, twice, on a graph whose every `_backward` is a recorder.
 
-    The probe built the graph, so its build order is a valid topological order:
-    `topological_sort` returns it (restored afterwards), and a bug in the
-    student's sort or in one of their `_backward`s costs nothing here.
+    Every node starts with a drawn grad. `topological_sort` is replaced by a
+    function returning the spec's order (a valid one, drawn by the grader), so
+    a bug in the student's sort costs nothing here; a `backward()` that sorts by
+    itself is judged on its own order. The answer is who was called, in which
+    order, and the grad each node held when its `_backward` ran.
     """
     engine = modules["engine"]
-    env = build_steps(engine.Value, spec)
-    calls = {}
-    for name, op, _, names in spec["steps"]:
-        args = [env[a] if isinstance(a, str) else a for a in names]
-        env[name]._backward, calls[name] = local_rule(op, env[name], args)
-    built = list(env.values())
+    env = build_graph(engine.Value, spec)
+    log = []
+    for name, node in env.items():
+        node._backward = recorders["backward_recorder"](log, name, node)
+    for name, start in spec["start"].items():
+        env[name].grad = start
     own_sort = engine.topological_sort
-    engine.topological_sort = lambda root: list(built)
+    engine.topological_sort = recorders["fixed_list"]([env[name] for name in spec["order"]])
+    rounds = []
     try:
-        env[spec["root"]].backward()
+        for _ in range(spec["rounds"]):
+            log.clear()
+            env[spec["root"]].backward()
+            rounds.append([[name, number(grad, f"{name}.grad")] for name, grad in log[:100_000]])
     finally:
         engine.topological_sort = own_sort
-    return {"grad": node_numbers(env, "grad"), "calls": {name: count[0] for name, count in calls.items()}}
+    return {"calls": rounds, "grad": node_numbers(env, "grad")}
 
 
 @probe("topo")
 def topo(modules, spec):
-    env = build_steps(modules["engine"].Value, spec)
+    env = build_graph(modules["engine"].Value, spec)
     names = {id(v): name for name, v in env.items()}
     order = modules["engine"].topological_sort(env[spec["root"]])
-    return [names.get(id(v), f"<{type(v).__name__} not built by the test>") for v in order]
+    return [names.get(id(v), "<an object the test did not build>") for v in list(order)[:100_000]]
 
 
 # --- nn ---------------------------------------------------------------------
@@ -130,112 +162,180 @@ def at_path(obj, path):
     return obj
 
 
-def stand_ins(Value, spec):
-    """The grader's stand-in neurons (and layers), holding the spec's weights, answering fixed outputs."""
+def numbers_of(x, what):
+    """What a module was given or returned, as numbers: a list for an iterable, one number for a Value."""
+    if hasattr(x, "data"):
+        return number(x.data, what)
+    return [number(getattr(v, "data", v), f"{what}[{i}]") for i, v in enumerate(list(x)[:1000])]
+
+
+def stand_in_classes(Value, log):
+    """The grader's stand-in Neuron and Layer: full modules with grader-chosen weights and outputs.
+
+    Each instance records how it was built; the probe then gives the j-th part of
+    the student's container (by position in `neurons` / `layers`) its data: its
+    weights, and one output per call, taken in turn.
+    """
 
     class StandIn:
-        """A neuron or layer of the grader: `parameters()` is its own Values; a call records its input."""
+        def __init__(self, *args, **kwargs):
+            self.built = [list(args), dict(kwargs)]
+            self.position = -1
+            self.outputs = []
+            self.calls = 0
+            self.neurons = []
+            self.w, self.b = [], Value(0.0)
+            log["built"].append(self)
 
-        def __init__(self, values, outputs):
-            self.values = values
-            self.outputs = outputs
-            self.received = []
-
-        def parameters(self):
-            return list(self.values)
+        def load(self, position, weights, outputs):
+            """Its weights (one list per neuron: w..., b) and its outputs, one per call."""
+            self.position, self.outputs = position, outputs
+            self.neurons = [StandInNeuron.__new__(StandInNeuron) for _ in weights]
+            for neuron, values in zip(self.neurons, weights):
+                neuron.w, neuron.b = [Value(x) for x in values[:-1]], Value(values[-1])
+            if len(self.neurons) == 1 and type(self) is StandInNeuron:
+                self.w, self.b = self.neurons[0].w, self.neurons[0].b
 
         def __call__(self, x):
-            self.received.append(x)
-            made = [Value(y) for y in self.outputs]
-            return made[0] if len(made) == 1 else made
+            given = numbers_of(x, "an input")
+            out = self.outputs[self.calls % len(self.outputs)] if self.outputs else 0.0
+            self.calls += 1
+            log["calls"].append([self.position, given])
+            if isinstance(out, list):
+                made = [Value(y) for y in out]
+                return made[0] if len(made) == 1 else made
+            return Value(out)
 
-    weights, layers = spec["weights"], []
-    for k, layer in enumerate(spec["layout"]):
-        neurons = []
-        for j, (prefix, nin) in enumerate(layer):
-            neuron = StandIn(
-                [Value(weights[f"{prefix}w[{i}]"]) for i in range(nin)] + [Value(weights[f"{prefix}b"])], []
-            )
-            neuron.w, neuron.b, neuron.nonlin = neuron.values[:-1], neuron.values[-1], True
-            neuron.outputs = [spec["outputs"][k][j]] if "outputs" in spec else [0.0]
-            neurons.append(neuron)
-        whole = StandIn([v for n in neurons for v in n.values], spec["outputs"][k] if "outputs" in spec else [0.0])
-        whole.neurons = neurons
-        layers.append(whole)
-    return layers
+        def forward(self, x):
+            return self(x)
+
+        def parameters(self):
+            if type(self) is StandInNeuron:
+                return self.w + [self.b]
+            return [p for n in self.neurons for p in n.w + [n.b]]
+
+        def zero_grad(self):
+            for p in self.parameters():
+                p.grad = 0.0
+
+    class StandInNeuron(StandIn):
+        pass
+
+    class StandInLayer(StandIn):
+        pass
+
+    return StandInNeuron, StandInLayer
 
 
 def build_model(modules, spec):
-    """The student's class with the spec's weights; its inner neurons or layers are the grader's stand-ins."""
-    model = getattr(modules["nn"], spec["kind"])(*spec["args"], **spec["kwargs"])
+    """The student's class with the spec's weights; for Layer and MLP, the grader's stand-ins inside.
+
+    Returns (model, log): the log says how the stand-ins were built and called.
+    """
+    nn, Value = modules["nn"], modules["engine"].Value
+    log = {"built": [], "calls": []}
     if spec["kind"] == "Neuron":
+        model = nn.Neuron(*spec["args"], **spec["kwargs"])
         for path, x in spec["weights"].items():
             at_path(model, path).data = x
-        return model, []
-    layers = stand_ins(modules["engine"].Value, spec)
-    if spec["kind"] == "Layer":
-        model.neurons = layers[0].neurons
-        return model, layers[0].neurons
-    model.layers = layers
-    return model, layers
+        return model, log
+    neuron, layer = stand_in_classes(Value, log)
+    name, inner, attribute = ("Neuron", neuron, "neurons") if spec["kind"] == "Layer" else ("Layer", layer, "layers")
+    own = getattr(nn, name)
+    setattr(nn, name, inner)
+    try:
+        model = getattr(nn, spec["kind"])(*spec["args"], **spec["kwargs"])
+    finally:
+        setattr(nn, name, own)
+    parts = list(getattr(model, attribute))
+    for position, part in enumerate(parts):
+        if isinstance(part, (neuron, layer)) and position < len(spec["parts"]):
+            data = spec["parts"][position]
+            part.load(position, data["weights"], data["outputs"])
+    log["parts"] = [log["built"].index(p) if isinstance(p, (neuron, layer)) else -1 for p in parts]
+    return model, log
 
 
-def output(out, what):
-    if isinstance(out, list):
-        return [number(v.data, f"{what}[{i}].data") for i, v in enumerate(out)]
-    return number(out.data, f"{what}.data")
-
-
-def received(x):
-    """What a stand-in was given, as numbers: a list of inputs, or one Value."""
-    if isinstance(x, list):
-        return [number(getattr(v, "data", v), "an input") for v in x]
-    return number(getattr(x, "data", x), "an input")
+def construction(log):
+    return {"built": [p.built for p in log["built"]], "parts": log.get("parts", [])}
 
 
 @probe("model_forward")
 def model_forward(modules, spec):
+    """The model called on each input in turn (the same object each time): outputs, and what its parts saw."""
+    model, log = build_model(modules, spec["model"])
     results = []
     for x in spec["inputs"]:
-        model, inner = build_model(modules, spec["model"])
-        results.append(
-            {"out": output(model(x), "model(x)"), "received": [[received(r) for r in s.received] for s in inner]}
-        )
-    return results
+        log["calls"] = []
+        results.append({"out": numbers_of(model(list(x)), "model(x)"), "received": log["calls"]})
+    return {"calls": results, **construction(log)}
 
 
 @probe("model_parameters")
 def model_parameters(modules, spec):
     """Which of the model's Values `parameters()` returns, by path, and whether writing to them reaches the model."""
-    model, _ = build_model(modules, spec["model"])
+    model, log = build_model(modules, spec["model"])
     paths = spec["paths"]
     own = {id(at_path(model, p)): p for p in paths}
-    params = model.parameters()
-    if not isinstance(params, list):
-        raise TypeError(f"parameters() returned {type(params).__name__}, not a list")
+    params = list(model.parameters())[:100_000]
     Value = modules["engine"].Value
     names = [
-        own.get(id(p), "<a copy, not one of the model's Values>" if isinstance(p, Value) else "<not a Value>")
+        own.get(id(p), "<a Value that is not one of the model's>" if isinstance(p, Value) else "<not a Value>")
         for p in params
     ]
+    data = [number(p.data, f"parameters()[{i}].data") if isinstance(p, Value) else None for i, p in enumerate(params)]
     before = {p: number(at_path(model, p).data, p) for p in paths}
     for i, p in enumerate(params):
         if isinstance(p, Value):
             p.data = spec["marks"][i] if i < len(spec["marks"]) else -1.0
     after = {p: number(at_path(model, p).data, p) for p in paths}
-    return {"paths": names, "before": before, "after": after}
+    return {"paths": names, "data": data, "before": before, "after": after, **construction(log)}
+
+
+def own_values(model):
+    """Every weight and bias Value reachable through the contract's attributes, by path (whatever the sizes)."""
+    found = {}
+
+    def neuron(prefix, n):
+        for i, w in enumerate(list(getattr(n, "w", []))[:1000]):
+            found[f"{prefix}w[{i}]"] = w
+        if hasattr(n, "b"):
+            found[f"{prefix}b"] = n.b
+
+    def layer(prefix, part):
+        for j, n in enumerate(list(getattr(part, "neurons", []))[:1000]):
+            neuron(f"{prefix}neurons[{j}].", n)
+
+    if hasattr(model, "layers"):
+        for k, part in enumerate(list(model.layers)[:100]):
+            layer(f"layers[{k}].", part)
+    elif hasattr(model, "neurons"):
+        layer("", model)
+    else:
+        neuron("", model)
+    return found
 
 
 @probe("zero_grad")
 def zero_grad(modules, spec):
-    """`zero_grad()` alone: `parameters()` is replaced by one returning the model's own Values."""
-    model, _ = build_model(modules, spec["model"])
-    values = [at_path(model, p) for p in spec["paths"]]
-    model.parameters = lambda: list(values)
-    for v, g in zip(values, spec["grads"]):
-        v.grad = g
-    model.zero_grad()
-    return {p: number(v.grad, f"{p}.grad") for p, v in zip(spec["paths"], values)}
+    """`zero_grad()` alone, twice, on the student's own model: every weight and bias found by path, grads drawn."""
+    # A subclass made here, whose `parameters()` gives the model's own Values found by path: the student's
+    # `zero_grad` (inherited or its own) runs, and a bug in their `parameters()` costs nothing here.
+    found = {}
+    own = getattr(modules["nn"], spec["kind"])
+    model = type(own.__name__, (own,), {"parameters": recorders["fixed_values"](found)})(*spec["args"])
+    values = list(own_values(model).items())
+    spec_order = {p: k for k, p in enumerate(spec["order"])}
+    values.sort(key=lambda item: spec_order.get(item[0], -1))  # the grader's shuffled order, not the contract's
+    found.update(values)
+    rounds = []
+    for grads in spec["grads"]:
+        for k, v in enumerate(found.values()):
+            v.grad = grads[k % len(grads)]
+        before = [number(v.grad, f"{p}.grad") for p, v in found.items()]  # grads must hold what is written
+        model.zero_grad()
+        rounds.append({"before": before, "after": {p: number(v.grad, f"{p}.grad") for p, v in found.items()}})
+    return rounds
 
 
 # --- train ------------------------------------------------------------------
@@ -255,58 +355,117 @@ def mse(modules, spec):
 
 @probe("sgd")
 def sgd(modules, spec):
+    """`sgd_step` twice on the same parameters: their data and grads after each call."""
     Value = modules["engine"].Value
     params = []
     for data, grad in spec["params"]:
         p = Value(data)
         p.grad = grad
         params.append(p)
-    modules["train"].sgd_step(params, spec["lr"])
+    rounds = []
+    for _ in range(spec["rounds"]):
+        modules["train"].sgd_step(params, spec["lr"])
+        rounds.append(
+            {
+                "data": [number(p.data, f"params[{i}].data") for i, p in enumerate(params)],
+                "grad": [number(p.grad, f"params[{i}].grad") for i, p in enumerate(params)],
+            }
+        )
+    return rounds
+
+
+def loop_recorders(Value, spec, log):
+    """A model, a loss and a step that log what `train` does with them and compute nothing.
+
+    The model's k-th call returns `outputs[k]`; the k-th loss is `losses[k]`, and its
+    `backward()` adds `grads[k]` to the model's parameters (what a real backward
+    would add, chosen by the grader); the step changes nothing.
+    """
+    params = [Value(x) for x in spec["params"]]
+    for p, g in zip(params, spec["start"]):
+        p.grad = g  # grads left over from before: `train` must zero them before each backward()
+    index = {id(p): i for i, p in enumerate(params)}
+    counts = {"calls": 0, "losses": 0}
+    made = []  # every prediction stays alive, so that no other object takes its id
+
+    def grads_now():
+        return [number(p.grad, "a parameter's grad") for p in params]
+
+    class Model:
+        def __call__(self, x):
+            k = counts["calls"]
+            counts["calls"] += 1
+            log.append(["call", k, numbers_of(x, "an input")])
+            out = Value(spec["outputs"][k % len(spec["outputs"])])
+            made.append(out)
+            index[id(out)] = -(k + 1)  # predictions are known by -(call number + 1)
+            return out
+
+        def forward(self, x):
+            return self(x)
+
+        def parameters(self):
+            log.append(["parameters"])
+            return list(params)
+
+        def zero_grad(self):
+            log.append(["zero_grad"])
+            for p in params:
+                p.grad = 0.0
+
+    def backward(loss):
+        log.append(["backward", loss.k, grads_now()])
+        grads = spec["grads"][loss.k % len(spec["grads"])]
+        for p, g in zip(params, grads):
+            p.grad = p.grad + g
+
+    Loss = type("Loss", (Value,), {"backward": backward})
+
+    def mse_loss(ypred, ys):
+        preds = list(ypred)[:1000]
+        k = counts["losses"]
+        counts["losses"] += 1
+        log.append(["loss", k, [index.get(id(y), -(10**9)) for y in preds], [number(y, "a target") for y in list(ys)]])
+        loss = Loss(spec["losses"][k % len(spec["losses"])])
+        loss.k = k
+        return loss
+
+    def sgd_step(given, lr):
+        given = list(given)[:1000]
+        log.append(["step", [index.get(id(p), -(10**9)) for p in given], grads_now(), number(lr, "lr")])
+
+    return Model(), mse_loss, sgd_step
+
+
+def losses_out(losses):
+    if not isinstance(losses, list):
+        raise TypeError(f"train returned {type(losses).__name__}, not a list")
     return {
-        "data": [number(p.data, f"params[{i}].data") for i, p in enumerate(params)],
-        "grad": [number(p.grad, f"params[{i}].grad") for i, p in enumerate(params)],
+        "types": [type(loss).__name__ for loss in losses[:1000]],
+        # A Value instead of a float loses the "floats" test only: its number still counts elsewhere.
+        "losses": [number(getattr(loss, "data", loss), f"losses[{i}]") for i, loss in enumerate(losses[:1000])],
     }
 
 
-def grader_loss(ypred, ys):
-    """The grader's mean squared error, in place of the student's while `train` is judged."""
-    if len(ypred) != len(ys):
-        raise ValueError(f"train passed {len(ypred)} predictions to mse_loss for {len(ys)} targets")
-    total = 0.0
-    for guess, target in zip(ypred, ys):
-        gap = guess + (-target)
-        total = gap * gap + total
-    return total * (1.0 / len(ys))
+@probe("train_loop")
+def train_loop(modules, spec):
+    """The student's `train` over recorders: a model, `mse_loss` and `sgd_step` that only log."""
+    student, log = modules["train"], []
+    model, loss, step = loop_recorders(modules["engine"].Value, spec, log)
+    own = (student.mse_loss, student.sgd_step)
+    student.mse_loss, student.sgd_step = loss, step
+    try:
+        losses = student.train(model, [list(x) for x in spec["xs"]], list(spec["ys"]), spec["steps"], spec["lr"])
+    finally:
+        student.mse_loss, student.sgd_step = own
+    return {**losses_out(losses), "log": log[:20_000]}
 
 
-def grader_step(params, lr):
-    """The grader's update, in place of the student's while `train` is judged."""
-    for value in params:
-        value.data = value.data - value.grad * lr
-
-
-@probe("train")
-def train(modules, spec):
-    """The student's `train` with the grader's loss and update; then the trained model itself is measured."""
-    student = modules["train"]
+@probe("train_run")
+def train_run(modules, spec):
+    """The student's `train`, `mse_loss` and `sgd_step` end to end on an MLP; its weights read out as numbers."""
     model = modules["nn"].MLP(*spec["model"]["args"])
     for path, x in spec["model"]["weights"].items():
         at_path(model, path).data = x
-    own = (student.mse_loss, student.sgd_step)
-    student.mse_loss, student.sgd_step = grader_loss, grader_step
-    try:
-        losses = student.train(model, spec["xs"], spec["ys"], spec["steps"], spec["lr"])
-    finally:
-        student.mse_loss, student.sgd_step = own
-    if not isinstance(losses, list):
-        raise TypeError(f"train returned {type(losses).__name__}, not a list")
-    values = []
-    for i, loss in enumerate(losses):
-        # A Value instead of a float loses the "floats" test only: its number still counts here.
-        values.append(number(getattr(loss, "data", loss), f"losses[{i}]"))
-    return {
-        "types": [type(loss).__name__ for loss in losses],
-        "losses": values,
-        "weights": {p: number(at_path(model, p).data, p) for p in spec["model"]["weights"]},
-        "predictions": [number(model(x).data, "model(x).data") for x in spec["xs"]],
-    }
+    losses = modules["train"].train(model, [list(x) for x in spec["xs"]], list(spec["ys"]), spec["steps"], spec["lr"])
+    return {**losses_out(losses), "weights": {p: number(at_path(model, p).data, p) for p in spec["model"]["weights"]}}

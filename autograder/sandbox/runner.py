@@ -2,26 +2,29 @@
 
 The student's files are copied into a fresh temporary folder (only
 `micrograd/*.py`, regular files), beside the reference modules the graded part
-runs on. A fresh interpreter runs child.py there, inside the operating
-system's wall (`isolation.py`: namespaces, or a dedicated uid), with limits on
-time, memory, processes and output.
+runs on. A fresh interpreter runs child.py's supervisor there, inside the
+operating system's wall (`isolation.py`: namespaces, or a dedicated uid); the
+supervisor forks one worker per probe, with limits on time, memory, open files,
+processes and output (child.py).
 
 The grader sends one probe at a time, each tagged with a fresh random nonce,
-and waits for the answer that carries that nonce: a probe's inputs reach the
-student's code only when it runs, forged or stray lines count for nothing,
-and each probe's deadline is fixed when it is sent (lines that are not its
-answer do not extend it). Nothing the process prints or writes reaches the
-results: the grader judges the plain numbers that come back, in its own
-process, and writes results after every sandboxed process is dead.
+and waits for the supervisor's message that carries that nonce: a probe's
+inputs reach the sandbox only when it runs, and each probe's deadline is fixed
+when it is sent. Every message and every answer in it is parsed with the caps of
+`protocol.py`; nothing the student's code prints or writes reaches the results:
+the grader judges the plain numbers that come back, in its own process, and
+writes results after every sandboxed process is dead.
 
-When the process hangs or dies during a probe, that probe fails with a clear
-message, the other probes of the same test are skipped, and a new process
-carries on with the next test: full credit for what still works.
+When a worker hangs, dies or answers too much, that probe fails with a clear
+message and the other probes of the same test are skipped; the next test gets a
+fresh worker: full credit for what still works. When the supervisor itself stops
+answering (a student's process killed it), a new sandbox carries on.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import select
@@ -34,25 +37,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.fingerprint import submitted_modules
-from autograder.sandbox import isolation
+from autograder.sandbox import isolation, protocol
 
 HERE = Path(__file__).resolve().parent
 REFERENCE_PACKAGE = HERE.parent / "reference" / "micrograd"
 MAX_ERROR = 300  # characters of a sandbox error kept for the feedback
-MAX_LINE = 4 << 20  # an answer line longer than this is not an answer
+SUPERVISOR_MARGIN = 2.0  # seconds the supervisor may take beyond a probe's own time (fork, import)
 
 
 def bootstrap_source() -> str:
-    """The `-c` program: child.py and probes.py, run in a private namespace (see child.py)."""
+    """The `-c` program: child.py's supervisor, given probes.py and protocol.py (see child.py)."""
     child = (HERE / "child.py").read_text()
     probes = (HERE / "probes.py").read_text()
+    contract = (HERE / "protocol.py").read_text()
     return (
-        "def _boot(child, probes):\n"
+        "def _boot(child, probes, contract):\n"
         "    import builtins\n"
         "    namespace = {'__builtins__': dict(vars(builtins)), '__name__': 'grader_child'}\n"
         "    exec(compile(child, '<grader child>', 'exec'), namespace)\n"
-        "    namespace['main'](probes)\n"
-        f"_boot({child!r}, {probes!r})\n"
+        "    namespace['main'](probes, contract)\n"
+        f"_boot({child!r}, {probes!r}, {contract!r})\n"
     )
 
 
@@ -65,7 +69,7 @@ class Limits:
     part_seconds: float = 60.0  # all probes of a part, restarts included
     memory_bytes: int = 1 << 30
     output_bytes: int = 1 << 20  # what the student's code may print
-    answer_bytes: int = 8 << 20  # what the process may send back
+    answer_bytes: int = 64 << 20  # what the supervisor may send back over the whole part
     processes: int = 64  # with a uid of its own: every process and thread of the sandbox
     audit_hook: bool = True  # the in-process second wall (off only in the kit's tests of the OS wall)
 
@@ -175,7 +179,7 @@ class _Channel:
         while True:
             while b"\n" in self.buffer:
                 line, self.buffer = self.buffer.split(b"\n", 1)
-                message = _parse(line)
+                message = protocol.parse_message(line)
                 if message is not None and accept(message):
                     return message
             if self.closed or self.overflow:
@@ -194,7 +198,7 @@ class _Channel:
                 continue
             self.received += len(chunk)
             self.buffer += chunk
-            if self.received > self.limits.answer_bytes or len(self.buffer) > MAX_LINE:
+            if self.received > self.limits.answer_bytes or len(self.buffer) > protocol.MAX_MESSAGE:
                 self.overflow = True
 
 
@@ -207,23 +211,25 @@ def _run_process(
     part_deadline: float,
     run: PartRun,
 ) -> str | None:
-    """One sandboxed process over `probes`. Return the test it crashed in, if it did."""
+    """One sandbox (a supervisor and its workers) over `probes`. Return the test it stopped in, if it did."""
     answers_r, answers_w = os.pipe()
     requests_r, requests_w = os.pipe()
     output = tempfile.TemporaryFile()  # what the student's code prints: a capped sink, never read
-    job = {
-        "sandbox": wall.sandbox_dir(sandbox),
-        "stdlib_dirs": isolation.stdlib_dirs(),
-        "modules": modules,
-        "answer_fd": answers_w,
-        "audit": limits.audit_hook,
-        "processes": limits.processes if wall.uid is not None else None,
-        "limits": {
+    job = protocol.job(
+        sandbox=wall.sandbox_dir(sandbox),
+        stdlib_dirs=isolation.stdlib_dirs(),
+        modules=modules,
+        answer_fd=answers_w,
+        audit=limits.audit_hook,
+        processes=limits.processes if wall.uid is not None else None,
+        limits={
             "memory_bytes": limits.memory_bytes,
-            "cpu_seconds": int(limits.part_seconds) + 5,
+            "cpu_seconds": math.ceil(max(limits.probe_seconds, limits.import_seconds)) + 1,
             "output_bytes": limits.output_bytes,
+            "probe_seconds": limits.probe_seconds,
+            "import_seconds": limits.import_seconds,
         },
-    }
+    )
     try:
         proc = subprocess.Popen(
             wall.command(sandbox, ["-I", "-S", "-B", "-c", bootstrap_source()], limits.memory_bytes, limits.processes),
@@ -243,32 +249,43 @@ def _run_process(
     try:
         _send(requests_w, job)
         message = channel.wait_for(
-            lambda m: m.get("event") in ("imported", "import_error"),
-            min(time.monotonic() + limits.import_seconds, part_deadline),
+            lambda m: m.get("n") is None and "status" in m,
+            min(time.monotonic() + limits.import_seconds + SUPERVISOR_MARGIN, part_deadline),
         )
         if message is None:
             if channel.closed:
                 _kill(proc, wall)
-                run.import_error = (
-                    f"importing {where} ended the process (exit status {proc.returncode}) before any test could run"
-                )
+                run.import_error = f"the sandbox ended (exit status {proc.returncode}) before any test could run"
             elif channel.overflow:
                 run.import_error = f"importing {where} sent back too much data"
             else:
                 run.import_error = f"importing {where} did not finish within {limits.import_seconds:.0f} s"
             return None
-        if message["event"] == "import_error":
-            run.import_error = _cap(
-                f"importing micrograd/{_text(message.get('module'))}.py failed: {_text(message.get('error'))}"
+        imported = _outcome(message, limits)
+        if not imported.ok:
+            timed_out = message.get("status") == protocol.TIMEOUT
+            run.import_error = (
+                f"importing {where} did not finish within {limits.import_seconds:.0f} s"
+                if timed_out
+                else _cap(
+                    imported.error.replace("the process ended", f"importing {where} ended the process", 1).replace(
+                        " during this check", ""
+                    )
+                )
             )
             return None
+        broken: set[str] = set()  # tests whose worker hung or died: their other probes are skipped
         for p in probes:
+            if p.test in broken:
+                run.outcomes[p.id] = Outcome(False, error="not run: an earlier check of this test crashed")
+                continue
             nonce = secrets.token_hex(16)
-            if not _send(requests_w, {"n": nonce, "kind": p.kind, "spec": p.spec}):
+            if not _send(requests_w, protocol.request(nonce, p.test, p.kind, p.spec)):
                 run.outcomes[p.id] = _ended(proc, wall)
                 return p.test
             answer = channel.wait_for(
-                lambda m, nonce=nonce: m.get("n") == nonce, min(time.monotonic() + limits.probe_seconds, part_deadline)
+                lambda m, nonce=nonce: m.get("n") == nonce,
+                min(time.monotonic() + limits.probe_seconds + SUPERVISOR_MARGIN, part_deadline),
             )
             if answer is None:
                 if channel.overflow:
@@ -278,16 +295,33 @@ def _run_process(
                 else:
                     run.outcomes[p.id] = Outcome(False, error=f"timed out: no answer within {limits.probe_seconds:g} s")
                 return p.test
-            if answer.get("ok") is True and "value" in answer:
-                run.outcomes[p.id] = Outcome(True, value=answer["value"])
-            else:
-                run.outcomes[p.id] = Outcome(False, error=_cap(_text(answer.get("error"))))
+            run.outcomes[p.id] = _outcome(answer, limits)
+            if answer.get("status") != protocol.ANSWERED:
+                broken.add(p.test)
         return None
     finally:
         os.close(requests_w)
         os.close(answers_r)
         _kill(proc, wall)
         output.close()
+
+
+def _outcome(message: dict, limits: Limits) -> Outcome:
+    """What the supervisor said about one worker, as an Outcome (the worker's answer parsed with caps)."""
+    status = message.get("status")
+    if status == protocol.ANSWERED:
+        try:
+            ok, value = protocol.parse_answer(message.get("answer"))
+        except protocol.BadAnswer as exc:
+            return Outcome(False, error=f"the sandbox's answer could not be read: {exc}")
+        return Outcome(True, value=value) if ok else Outcome(False, error=_cap(value))
+    if status == protocol.TIMEOUT:
+        return Outcome(False, error=f"timed out: no answer within {limits.probe_seconds:g} s")
+    if status == protocol.TOO_BIG:
+        return Outcome(False, error="the sandbox sent back too much data")
+    code = message.get("exit")
+    code = code if isinstance(code, int) and not isinstance(code, bool) else "unknown"
+    return Outcome(False, error=f"the process ended (exit status {code}) during this check")
 
 
 def _send(fd: int, message: dict) -> bool:
@@ -309,20 +343,8 @@ def _ended(proc: subprocess.Popen, wall: isolation.Isolation) -> Outcome:
     return Outcome(False, error=f"the process ended (exit status {proc.returncode}) during this check")
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _cap(text: str) -> str:
     return text if len(text) <= MAX_ERROR else text[:MAX_ERROR] + "..."
-
-
-def _parse(line: bytes) -> dict | None:
-    try:
-        message = json.loads(line)
-    except (ValueError, RecursionError):
-        return None
-    return message if isinstance(message, dict) else None
 
 
 def _kill(proc: subprocess.Popen, wall: isolation.Isolation) -> None:

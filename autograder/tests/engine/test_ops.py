@@ -5,18 +5,26 @@ non-zero starting grad and `out` a drawn `out.grad`, calls `out._backward()`
 and nothing else, and compares each input's grad with its starting grad plus
 torch's local derivative times `out.grad`. No other `_backward`, no
 `backward()` and no topological sort runs: a bug costs the points of its own
-rule only. `a op a` (a Value used twice) catches `=` where `+=` is needed.
+rule only. `_backward` is called twice (a second `out.grad`): the second call
+adds again.
+
+The draws are stratified: every submission's inputs include the cases each
+test exists for (`a op a`, a Value used twice; a zero where a derivative
+degenerates, `a * 0` and `0 ** n`; relu at exactly 0; tanh past the overflow
+point of e**2x, x > 355, and saturated), randomised only inside them, so what
+is caught does not depend on the draw.
 """
 
 from autograder.checks import check_local_backward, graded, local
 from autograder.programs import draw, single
 
 
-def binary(op, rng, away=0.0):
-    """`a op b` at three drawn pairs, and `a op a`."""
-    xs = draw(rng, 7, -3.0, 3.0, away)
+def binary(op, rng):
+    """`a op b` at three drawn pairs, `a op a`, and `a op 0` (a zero operand: its partner's slope is 0 for `*`)."""
+    xs = draw(rng, 8, -3.0, 3.0, away_from_zero=0.1)
     cases = [single(op, "a", "b", leaves={"a": xs[i], "b": xs[i + 1]}) for i in (0, 2, 4)]
     cases.append(single(op, "a", "a", leaves={"a": xs[6]}))
+    cases.append(single(op, "a", "b", leaves={"a": xs[7], "b": 0.0}))
     return [local(p, rng) for p in cases]
 
 
@@ -24,13 +32,24 @@ def unary(op, xs, rng):
     return [local(single(op, "a", leaves={"a": x}), rng) for x in xs]
 
 
-def power(exponents, rng, low, high, away=0.0):
+def power(exponents, rng, low, high, away=0.0, zero=False):
+    """`a ** e` for each exponent, a drawn; with `zero`, the base 0 too for each int exponent (a slope of 0)."""
     xs = draw(rng, len(exponents), low, high, away)
-    return [local(single("pow", "a", e, leaves={"a": x}), rng) for x, e in zip(xs, exponents, strict=True)]
+    cases = [single("pow", "a", e, leaves={"a": x}) for x, e in zip(xs, exponents, strict=True)]
+    if zero:
+        cases += [single("pow", "a", e, leaves={"a": 0.0}) for e in sorted(set(exponents))]
+    return [local(p, rng) for p in cases]
 
 
 def large(rng):
-    return [x * rng.choice((-1, 1)) for x in draw(rng, 4, 20.0, 1000.0)]
+    """Always one x past 355 (where e**2x overflows), one below -355, one saturated (5 to 15) and one 20 to 355."""
+    sign = rng.choice((-1, 1))
+    return [
+        draw(rng, 1, 400.0, 1000.0)[0],
+        -draw(rng, 1, 400.0, 1000.0)[0],
+        sign * draw(rng, 1, 5.0, 15.0)[0],
+        -sign * draw(rng, 1, 20.0, 355.0)[0],
+    ]
 
 
 @graded(5, lambda rng: binary("add", rng))
@@ -45,9 +64,9 @@ def test_mul_backward(answers):
     check_local_backward(answers)
 
 
-@graded(3, lambda rng: power([2, 3, 2, 3], rng, -3.0, 3.0))
+@graded(3, lambda rng: power([2, 3, 2, 3], rng, -3.0, 3.0, zero=True))
 def test_pow_backward_int(answers):
-    """`(a ** n)._backward()` for int exponents 2 and 3, negative bases included: n * a**(n-1) * out.grad."""
+    """`(a ** n)._backward()` for int exponents 2 and 3, negative bases and 0 included: n * a**(n-1) * out.grad."""
     check_local_backward(answers)
 
 
@@ -63,9 +82,9 @@ def test_pow_backward_negative(answers):
     check_local_backward(answers)
 
 
-@graded(4, lambda rng: unary("exp", draw(rng, 4, -2.0, 2.0), rng))
+@graded(4, lambda rng: unary("exp", [*draw(rng, 3, -2.0, 2.0), draw(rng, 1, 20.0, 300.0)[0]], rng))
 def test_exp_backward(answers):
-    """`a.exp()._backward()`: the local derivative is the output itself, `out.data`."""
+    """`a.exp()._backward()`: the local derivative is the output itself, `out.data` (a large a included)."""
     check_local_backward(answers)
 
 
@@ -77,11 +96,11 @@ def test_tanh_backward(answers):
 
 @graded(2, lambda rng: unary("tanh", large(rng), rng))
 def test_tanh_backward_large_inputs(answers):
-    """`a.tanh()` for large |a| (up to 1000): no overflow, and a local derivative of 0."""
+    """`a.tanh()` for large |a| (always one past 355, up to 1000): no overflow, and a local derivative of about 0."""
     check_local_backward(answers)
 
 
-@graded(5, lambda rng: unary("relu", [0.0, *draw(rng, 2, -3.0, -0.05), *draw(rng, 2, 0.05, 3.0)], rng))
+@graded(5, lambda rng: unary("relu", [*draw(rng, 2, -3.0, -0.05), *draw(rng, 2, 0.05, 3.0), 0.0, -0.0], rng))
 def test_relu_backward(answers):
     """`a.relu()._backward()`: `out.grad` passes where a > 0, nothing at 0 and below."""
     check_local_backward(answers)

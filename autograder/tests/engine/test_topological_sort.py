@@ -1,8 +1,10 @@
 """`topological_sort(root)`, judged by its properties, never against one fixed order.
 
 Every node reachable from the root exactly once, every node after all of its
-inputs, the root last. The graphs use only `+` and `*` between named Values, and
-no test here calls `backward()`: a bug in a `_backward` costs nothing here.
+inputs, the root last. The probe makes the graph's Values in a shuffled order
+and links them through `_prev` afterwards, so only following `_prev` finds an
+order (the order the Values were made in is none). No test here calls
+`backward()`: a bug in a `_backward` costs nothing here.
 """
 
 from autograder.checks import check_topological_order, graded, topo
@@ -31,13 +33,13 @@ def shared(rng):
     return Program((("a", a), ("b", b), ("c", c)), tuple(steps), "z", backward=False)
 
 
-@graded(2, lambda rng: [topo(chain(n, rng)) for n in (1, 10, 300)])
+@graded(2, lambda rng: [topo(chain(n, rng), rng) for n in (1, 10, 300)])
 def test_topological_sort_chains(answers):
     """Chains of 1, 10 and 300 products: every node once, inputs first, the root last."""
     check_topological_order(answers)
 
 
-@graded(3, lambda rng: [topo(diamond(1, rng)), topo(diamond(12, rng))])
+@graded(3, lambda rng: [topo(diamond(1, rng), rng), topo(diamond(12, rng), rng)])
 def test_topological_sort_diamonds(answers):
     """Diamonds (a node reached along two paths) are listed once: a visited set is needed."""
     check_topological_order(answers)
@@ -46,8 +48,8 @@ def test_topological_sort_diamonds(answers):
 @graded(
     3,
     lambda rng: [
-        topo(shared(rng)),
-        topo(Program((("a", draw(rng, 1, -2, 2)[0]),), (("out", "add", ("a", "a")),), "out", False)),
+        topo(shared(rng), rng),
+        topo(Program((("a", draw(rng, 1, -2, 2)[0]),), (("out", "add", ("a", "a")),), "out", False), rng),
     ],
 )
 def test_topological_sort_shared_subexpressions(answers):
@@ -57,7 +59,7 @@ def test_topological_sort_shared_subexpressions(answers):
 
 @graded(
     4,
-    lambda rng: [topo(random_graph(rng, 4, n, ("add", "mul"), backward=False)) for n in (12, 40, 120)],
+    lambda rng: [topo(random_graph(rng, 4, n, ("add", "mul"), backward=False), rng) for n in (12, 40, 120)],
     hidden=True,
 )
 def test_topological_sort_random_dags(answers):

@@ -1,28 +1,23 @@
-"""`Layer`, with the grader's stand-in neurons inside: its call and its parameters, judged alone.
+"""`Layer`, built around the grader's stand-in neurons: its construction, its call and its parameters, alone.
 
-The stand-ins return drawn outputs and record what they are given, and hold
-their own weight Values: a bug in `Neuron` costs nothing here.
+While the student's `Layer` is built, `nn.Neuron` is the grader's stand-in: a
+full module that records how it was built (so `Layer(nin, nout, **kwargs)`
+must ask for `nout` neurons of `nin` inputs, passing `kwargs` on), holds drawn
+weights, and returns drawn outputs, different on every call. A bug in `Neuron`
+costs nothing here.
 """
 
-from autograder.checks import (
-    check_container_forward,
-    check_parameters,
-    graded,
-    model_ask,
-    parameters_ask,
-    stand_in_outputs,
-)
+from autograder.checks import check_container_forward, check_parameters, forward_ask, graded, parameters_ask
 from autograder.models import inputs, model
 
 
-def forward(rng, nout):
-    spec = stand_in_outputs(model("Layer", 3, nout, rng=rng), rng)
-    return model_ask("model_forward", {"model": spec, "inputs": inputs(rng, 3, 2)})
+def forward(rng, nout, **kwargs):
+    return forward_ask(model("Layer", 3, nout, rng=rng, **kwargs), inputs(rng, 3, 3))
 
 
-@graded(3, lambda rng: [forward(rng, n) for n in (2, 4)])
+@graded(3, lambda rng: [forward(rng, 2), forward(rng, 4), forward(rng, 3, nonlin=False)])
 def test_layer_forward(answers):
-    """`Layer(nin, nout)(x)` calls each neuron on x and returns the list of their outputs, in order."""
+    """`Layer(nin, nout)` builds `nout` `Neuron(nin)`s; `layer(x)` calls each on x, returns their outputs in order."""
     check_container_forward(answers)
 
 

@@ -1,27 +1,31 @@
-"""`MLP` (with the grader's stand-in layers inside), the identity of parameters, and `Module.zero_grad`."""
+"""`MLP` (built around the grader's stand-in layers), the identity of parameters, and `Module.zero_grad`.
+
+While the student's `MLP` is built, `nn.Layer` is the grader's stand-in: it
+records the sizes it was asked for (layer k must be `Layer(sizes[k],
+sizes[k + 1])`), holds drawn weights and returns drawn outputs, different on
+every call. A bug in `Layer` or `Neuron` costs nothing in the MLP's tests.
+"""
 
 from autograder.checks import (
     check_container_forward,
     check_parameters,
     check_parameters_are_the_models_own,
     check_zero_grad,
+    forward_ask,
     graded,
-    model_ask,
     parameters_ask,
-    stand_in_outputs,
     zero_grad_ask,
 )
 from autograder.models import inputs, model
 
 
 def forward(rng, nin, nouts):
-    spec = stand_in_outputs(model("MLP", nin, nouts, rng=rng), rng)
-    return model_ask("model_forward", {"model": spec, "inputs": inputs(rng, nin, 2)})
+    return forward_ask(model("MLP", nin, nouts, rng=rng), inputs(rng, nin, 3))
 
 
-@graded(4, lambda rng: [forward(rng, 3, [4, 4, 1]), forward(rng, 2, [3, 2])])
+@graded(4, lambda rng: [forward(rng, 3, [4, 4, 1]), forward(rng, 2, [3, 2]), forward(rng, 4, [2, 5, 3, 1])])
 def test_mlp_forward(answers):
-    """`MLP(nin, nouts)(x)` feeds x to the first layer, each layer's output to the next, and returns the last."""
+    """`MLP(nin, nouts)` builds `Layer(sizes[k], sizes[k+1])`; `mlp(x)` feeds x through each layer in turn."""
     check_container_forward(answers)
 
 
@@ -42,13 +46,7 @@ def test_parameters_are_the_models_own_values(answers):
     check_parameters_are_the_models_own(answers)
 
 
-@graded(
-    4,
-    lambda rng: [
-        zero_grad_ask(model("MLP", 3, [4, 4, 1], rng=rng), rng),
-        zero_grad_ask(model("Neuron", 3, rng=rng), rng),
-    ],
-)
+@graded(4, lambda rng: [zero_grad_ask("Neuron", rng, 3), zero_grad_ask("MLP", rng, 3, [4, 4, 1])])
 def test_zero_grad(answers):
-    """`zero_grad()` sets the grad of every weight and bias to 0 (each was non-zero before)."""
+    """`zero_grad()` sets the grad of every weight and bias to 0 (each was non-zero before), twice, on the model."""
     check_zero_grad(answers)

@@ -1,13 +1,12 @@
-"""`Neuron`: tanh(w·x + b) (or w·x + b), and its parameters, on the reference engine."""
+"""`Neuron`: tanh(w·x + b) (or w·x + b), called again and again, and its parameters, on the reference engine."""
 
-from autograder.checks import check_neuron_forward, check_parameters, graded, model_ask, parameters_ask
+from autograder.checks import check_neuron_forward, check_parameters, forward_ask, graded, parameters_ask
 from autograder.models import inputs, model
 
 
 def forward(rng, nin, nonlin=None):
-    return model_ask(
-        "model_forward", {"model": model("Neuron", nin, rng=rng, nonlin=nonlin), "inputs": inputs(rng, nin, 3)}
-    )
+    """One neuron, called on three inputs in turn."""
+    return forward_ask(model("Neuron", nin, rng=rng, nonlin=nonlin), inputs(rng, nin, 3))
 
 
 @graded(4, lambda rng: [forward(rng, n) for n in (1, 3, 5)])
