@@ -734,3 +734,24 @@ def build(sub: Submission, folder: Path, forged: Path) -> None:
     for module, text in sources.items():
         if text:  # replaced by "": the file is missing
             (package / f"{module}.py").write_text(text.replace("{REPO}", str(ROOT)).replace("{FORGED}", str(forged)))
+
+
+def grade_folders(folders: dict[str, Path], out: Path, limits: object, jobs: int = 2) -> dict[str, dict]:
+    """Grade every repository of each assignment's folder with `grade-all`: name -> results."""
+    import json
+
+    from autograder.batch import grade_all
+
+    results = {}
+    for assignment, folder in folders.items():
+        if not folder.is_dir() or not any(folder.iterdir()):
+            continue
+        grade_all(folder, out / assignment, assignment=assignment, jobs=jobs, limits=limits, progress=False)
+        for path in sorted((out / assignment / "results").glob("*.json")):
+            results[path.stem] = json.loads(path.read_text())
+    return results
+
+
+def scores_by_test(results: dict) -> dict[str, float]:
+    """Each test's score, by its short name (`add_backward`)."""
+    return {t["name"].split(": ", 1)[1].replace(" ", "_"): t["score"] for t in results["tests"]}
