@@ -755,3 +755,12 @@ def grade_folders(folders: dict[str, Path], out: Path, limits: object, jobs: int
 def scores_by_test(results: dict) -> dict[str, float]:
     """Each test's score, by its short name (`add_backward`)."""
     return {t["name"].split(": ", 1)[1].replace(" ", "_"): t["score"] for t in results["tests"]}
+
+
+def diagnoses_in(results: dict) -> list[str]:
+    """Every diagnosis in a submission's results: the lines that name a mistake ("looks like ..."), or listed ones."""
+    found = [str(d) for d in results.get("extra_data", {}).get("diagnoses", []) or []]
+    for t in results["tests"]:
+        found += [str(d) for d in t.get("diagnoses", []) or []]
+        found += [line.strip() for line in str(t.get("output", "")).splitlines() if "looks like" in line.lower()]
+    return found
