@@ -64,6 +64,7 @@ class Submission:
     honest: str = ""
     feedback: str = ""  # a text the failing tests' feedback must contain
     base: str = "reference"  # or "stub": built on the released stub, so it holds no solution line
+    misdiagnoses: tuple[str, ...] = ()  # texts its feedback must never contain: diagnoses of other mistakes
 
     @property
     def own(self) -> tuple[str, ...]:
@@ -430,6 +431,154 @@ GIVEN_BUGS = [
     ),
 ]
 
+
+# Bugs of issue 14 and 16 that the earlier probes could not see: the construction side, a second call,
+# finite differences, the wrong grad, work done when a node is built, and mistakes once misdiagnosed.
+# `breaks` is left empty where which test catches them is the grader's choice: they must cost points,
+# and only in their `unit`.
+MLP = ("test_mlp_forward", "test_mlp_parameters")
+OPERATORS = (*ADD, *MUL, *POW, "test_exp_backward", *TANH, "test_relu_backward")
+H = "            h = 1e-6\n"
+FINITE_DIFFERENCE_RULES = (
+    (
+        ADD_BACKWARD,
+        H + "            self.grad += ((self.data + h + other.data) - (self.data - h + other.data)) / (2 * h)"
+        " * out.grad\n            other.grad += ((self.data + other.data + h) - (self.data + other.data - h)) / (2 * h)"
+        " * out.grad\n",
+    ),
+    (
+        MUL_BACKWARD,
+        H + "            self.grad += ((self.data + h) * other.data - (self.data - h) * other.data) / (2 * h)"
+        " * out.grad\n            other.grad += (self.data * (other.data + h) - self.data * (other.data - h)) / (2 * h)"
+        " * out.grad\n",
+    ),
+    (
+        POW_BACKWARD,
+        H + "            self.grad += ((self.data + h) ** other - (self.data - h) ** other) / (2 * h) * out.grad\n",
+    ),
+    (
+        "            self.grad += out.data * out.grad\n",
+        H + "            self.grad += (math.exp(self.data + h) - math.exp(self.data - h)) / (2 * h) * out.grad\n",
+    ),
+    (
+        TANH_BACKWARD,
+        H + "            self.grad += (math.tanh(self.data + h) - math.tanh(self.data - h)) / (2 * h) * out.grad\n",
+    ),
+    (
+        RELU_BACKWARD,
+        H + "            self.grad += (max(self.data + h, 0.0) - max(self.data - h, 0.0)) / (2 * h) * out.grad\n",
+    ),
+)
+BUGGY += [
+    nn(
+        "mlp_gives_every_layer_nin_inputs",
+        "        self.layers = [Layer(sizes[i], sizes[i + 1]) for i in range(len(nouts))]\n",
+        "        self.layers = [Layer(nin, n) for n in nouts]\n",
+        breaks=(),
+        unit=(*MLP, *PARAMETERS),
+    ),
+    engine(
+        "backward_seed_accumulates",
+        "        self.grad = 1.0\n        for node",
+        "        self.grad += 1.0\n        for node",
+        breaks=(),
+        unit=BACKWARD,
+    ),
+    engine(
+        "backward_zeroes_every_grad_of_the_graph_first",
+        "        self.grad = 1.0\n        for node in reversed(topological_sort(self)):\n"
+        "            node._backward()\n",
+        "        order = topological_sort(self)\n        for node in order:\n            node.grad = 0.0\n"
+        "        self.grad = 1.0\n        for node in reversed(order):\n            node._backward()\n",
+        breaks=(),
+        unit=BACKWARD,
+    ),
+    Submission(
+        "backwards_by_finite_differences",
+        "engine",
+        tuple(("engine", old, new) for old, new in FINITE_DIFFERENCE_RULES),
+        breaks=OPERATORS,  # no point on any operator: the course teaches the chain rule, exact to ~1e-15
+    ),
+    engine(
+        "mul_multiplies_by_the_inputs_grad",
+        MUL_BACKWARD,
+        "            self.grad += other.data * self.grad\n            other.grad += self.data * other.grad\n",
+        breaks=MUL,
+    ),
+    engine(
+        "tanh_multiplies_by_the_inputs_grad",
+        TANH_BACKWARD,
+        "            self.grad += (1 - out.data**2) * self.grad\n",
+        breaks=(),
+        unit=TANH,
+    ),
+    Submission(
+        "mul_gradient_computed_when_the_node_is_built",  # out.grad is still 0 then: every grad stays 0
+        "engine",
+        (
+            (
+                "engine",
+                '        out = Value(self.data * other.data, (self, other), "*")\n',
+                '        out = Value(self.data * other.data, (self, other), "*")\n'
+                "        da, db = other.data * out.grad, self.data * out.grad\n",
+            ),
+            ("engine", MUL_BACKWARD, "            self.grad += da\n            other.grad += db\n"),
+        ),
+        breaks=MUL,
+    ),
+    nn(
+        "neuron_inverts_nonlin",
+        "        return act.tanh() if self.nonlin else act\n",
+        "        return act if self.nonlin else act.tanh()\n",
+        breaks=NEURON_FORWARD,
+        misdiagnoses=("`nonlin` is ignored",),
+    ),
+    Submission(
+        "neuron_parameters_hold_other_neurons_values",  # a mutable default: one list shared by every neuron
+        "nn",
+        (
+            (
+                "nn",
+                "    def parameters(self) -> list[Value]:\n"
+                '        """Return the weights, then the bias: `w + [b]`."""\n',
+                "    def parameters(self, acc: list = []) -> list[Value]:  # noqa: B006\n",
+            ),
+            ("nn", "        return self.w + [self.b]\n", "        acc.extend(self.w + [self.b])\n        return acc\n"),
+        ),
+        unit=PARAMETERS,
+        misdiagnoses=("looks like copies",),
+    ),
+    nn(
+        "zero_grad_zeroes_the_data",
+        "        for p in self.parameters():\n            p.grad = 0.0\n",
+        "        for p in self.parameters():\n            p.data = 0.0\n",
+        breaks=("test_zero_grad",),
+    ),
+    train(
+        "mse_divides_by_n_minus_one",
+        "    return sum(errors, Value(0.0)) * (1.0 / len(errors))\n",
+        "    return sum(errors, Value(0.0)) * (1.0 / (len(errors) - 1))\n",
+        breaks=(),
+        unit=MSE,
+        misdiagnoses=("the sum of the squared errors",),
+    ),
+    train(
+        "mse_squares_the_sum_of_the_errors",
+        "    errors = [(yp - yt) ** 2 for yp, yt in zip(ypred, ys)]\n"
+        "    return sum(errors, Value(0.0)) * (1.0 / len(errors))\n",
+        "    ypred = list(ypred)\n    return (sum(ypred, Value(0.0)) - sum(ys)) ** 2 * (1.0 / len(ypred))\n",
+        breaks=MSE,
+    ),
+    train(
+        "train_steps_before_backward",
+        "        model.zero_grad()\n        loss.backward()\n        sgd_step(model.parameters(), lr)\n",
+        "        model.zero_grad()\n        sgd_step(model.parameters(), lr)\n        loss.backward()\n",
+        breaks=(),
+        unit=TRAIN,
+    ),
+]
+NEW_BUGGY = BUGGY[-13:]
+
 # A `backward()` that computes every gradient by central finite differences, on the released stub: no
 # `_backward` written at all. It earns the topological sort's points only (FINITE_DIFFERENCES_EARNS).
 FINITE_DIFFERENCES = Submission(
@@ -742,3 +891,33 @@ def build(sub: Submission, folder: Path, forged: Path) -> None:
     for module, text in sources.items():
         if text:  # replaced by "": the file is missing
             (package / f"{module}.py").write_text(text.replace("{REPO}", str(ROOT)).replace("{FORGED}", str(forged)))
+
+
+def grade_folders(folders: dict[str, Path], out: Path, limits: object, jobs: int = 2) -> dict[str, dict]:
+    """Grade every repository of each assignment's folder with `grade-all`: name -> results."""
+    import json
+
+    from autograder.batch import grade_all
+
+    results = {}
+    for assignment, folder in folders.items():
+        if not folder.is_dir() or not any(folder.iterdir()):
+            continue
+        grade_all(folder, out / assignment, assignment=assignment, jobs=jobs, limits=limits, progress=False)
+        for path in sorted((out / assignment / "results").glob("*.json")):
+            results[path.stem] = json.loads(path.read_text())
+    return results
+
+
+def scores_by_test(results: dict) -> dict[str, float]:
+    """Each test's score, by its short name (`add_backward`)."""
+    return {t["name"].split(": ", 1)[1].replace(" ", "_"): t["score"] for t in results["tests"]}
+
+
+def diagnoses_in(results: dict) -> list[str]:
+    """Every diagnosis in a submission's results: the lines that name a mistake ("looks like ..."), or listed ones."""
+    found = [str(d) for d in results.get("extra_data", {}).get("diagnoses", []) or []]
+    for t in results["tests"]:
+        found += [str(d) for d in t.get("diagnoses", []) or []]
+        found += [line.strip() for line in str(t.get("output", "")).splitlines() if "looks like" in line.lower()]
+    return found
