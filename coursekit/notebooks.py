@@ -29,6 +29,7 @@ from pathlib import Path
 
 from coursekit import cache
 from coursekit.course import SOLUTION_PACKAGE, SOLUTIONS, STUDENT_REPOS
+from coursekit.stubs import without_iri_format_checker
 
 NOTEBOOKS_DIR = SOLUTIONS / "notebooks"
 BIN = Path(sys.executable).parent
@@ -115,6 +116,7 @@ def _generate(names: list[str]) -> dict[str, dict[str, str]]:
     The course directory (and its gradebook, which is where nbgrader keeps the
     hidden tests) lives in a temporary folder and is thrown away.
     """
+    without_iri_format_checker()
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
