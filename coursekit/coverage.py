@@ -102,8 +102,8 @@ WARM_MODULES = ["autograder.grade", "torch"]
 def warm_context() -> multiprocessing.context.BaseContext:
     """The process context of the gradings: a forkserver that has imported `WARM_MODULES`.
 
-    Starting it early (`warm_context()` before the release writes anything) lets
-    the imports overlap with the release's other work.
+    It is started only when some grading is not in the cache; its workers share
+    the imports (copy-on-write) instead of each making them.
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(WARM_MODULES)
