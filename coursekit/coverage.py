@@ -8,12 +8,15 @@
   get it); some test worth points must then lose them. A region no test notices (a new
   operator without a hidden test) stops the release.
 
-The gradings run in parallel, in fresh processes (`spawn`): the grader runs pytest in-process,
-once per submission, as its batch workers do.
+The gradings run in parallel, in fresh processes: the grader runs pytest in-process, once per
+submission, as its batch workers do. The workers are forked from a `forkserver` that has already
+imported the grader and torch (the grader's reference gradients), so torch is imported once, not
+once per worker, and the workers are warm before the first grading.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import multiprocessing
 import shutil
 import tempfile
@@ -22,7 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.assignments import ASSIGNMENTS
-from coursekit.course import SOLUTION_PACKAGE
+from coursekit import cache
+from coursekit.bundles import JUNK
+from coursekit.cache import code_of
+from coursekit.course import AUTOGRADER_DIR, SOLUTION_PACKAGE
 from coursekit.stubs import BEGIN, END, make_stub, solution_regions
 
 
@@ -89,24 +95,73 @@ def notices(results: dict) -> bool:
     return any(t["max_score"] > 0 and t["score"] < t["max_score"] for t in results.get("tests", []))
 
 
+# Imported once by the forkserver, before any worker is forked from it (an import that fails is skipped).
+WARM_MODULES = ["autograder.grade", "torch"]
+
+
+def warm_context() -> multiprocessing.context.BaseContext:
+    """The process context of the gradings: a forkserver that has imported `WARM_MODULES`.
+
+    It is started only when some grading is not in the cache; its workers share
+    the imports (copy-on-write) instead of each making them.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WARM_MODULES)
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+    return context
+
+
+def _verdict(region: StubbedRegion) -> dict:
+    """A grading the cache said it held but could not give back (an unreadable entry): graded here."""
+    return {"notices": notices(_grade(str(region.submission), region.assignment))}
+
+
 def _grade(submission: str, assignment: str) -> dict:
     from autograder.grade import grade
 
     return grade(Path(submission), assignment)
 
 
+def _tree_parts(root: Path) -> list[str | bytes]:
+    """Every file under `root` (caches left out), as path and bytes, in sorted order."""
+    parts: list[str | bytes] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not JUNK.intersection(p.parts)):
+        parts += [path.relative_to(root).as_posix(), path.read_bytes()]
+    return parts
+
+
+def grading_key(region: StubbedRegion, grader: list[str | bytes]) -> str:
+    """What a grading's verdict depends on: the whole submission, the whole grader, torch's and pytest's versions."""
+    versions = [importlib.metadata.version(name) for name in ("torch", "pytest")]
+    return cache.key(code_of(__file__), region.assignment, *versions, *grader, *_tree_parts(region.submission))
+
+
 def coverage_problems(
     jobs: int = 2, package: Path = SOLUTION_PACKAGE, assignments: list[str] | None = None
 ) -> list[str]:
-    """Every solution region (of `package`'s graded modules) that no graded test notices when it is a stub."""
+    """Every solution region (of `package`'s graded modules) that no graded test notices when it is a stub.
+
+    A verdict for exactly the same submission and grader (`grading_key`) comes from the release's cache;
+    the other submissions are graded, in parallel, on warm workers.
+    """
+    grader = _tree_parts(AUTOGRADER_DIR)
     with tempfile.TemporaryDirectory(prefix="coverage-") as tmp:
         regions = stubbed_submissions(Path(tmp), package, assignments)
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            results = list(pool.map(_grade, [str(r.submission) for r in regions], [r.assignment for r in regions]))
+        keys = [grading_key(r, grader) for r in regions]
+        todo = [(r, k) for r, k in zip(regions, keys) if not cache.has("gradings", k)]
+        graded: dict[str, dict] = {}
+        if todo:
+            with ProcessPoolExecutor(jobs, mp_context=warm_context()) as pool:
+                results = pool.map(_grade, [str(r.submission) for r, _ in todo], [r.assignment for r, _ in todo])
+                graded = {k: {"notices": notices(result)} for (_, k), result in zip(todo, results)}
+        verdicts = [
+            cache.cached("gradings", k, lambda k=k, r=r: graded.get(k) or _verdict(r)) for r, k in zip(regions, keys)
+        ]
     problems = []
-    for region, result in zip(regions, results):
-        if not notices(result):
+    for region, verdict in zip(regions, verdicts):
+        if not verdict["notices"]:
             problems.append(
                 f"coverage of {region.assignment}: micrograd/{region.module}.py, {region.function} (solution region "
                 f"at line {region.line}) can be left as a stub and every graded test still passes. Add a hidden test "

@@ -18,6 +18,7 @@ parent holds `micrograd/`: `student_layout` builds that layout around any
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -26,7 +27,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from coursekit import cache
 from coursekit.course import SOLUTION_PACKAGE, SOLUTIONS, STUDENT_REPOS
+from coursekit.stubs import without_iri_format_checker
 
 NOTEBOOKS_DIR = SOLUTIONS / "notebooks"
 BIN = Path(sys.executable).parent
@@ -83,14 +86,40 @@ def normalise(text: str) -> str:
 def generate_assignments(assignments: list[str] | None = None) -> dict[str, dict[str, str]]:
     """Run nbgrader's `generate_assignment` on the source notebooks of each assignment.
 
-    Returns assignment -> {"notebooks/<name>.ipynb": the student version}. The
-    course directory (and its gradebook, which is where nbgrader keeps the
+    Returns assignment -> {"notebooks/<name>.ipynb": the student version}. An
+    assignment whose source notebooks, nbgrader and this module are unchanged
+    since a release made them is taken from the release's cache
+    (`coursekit/cache.py`); nbgrader runs (and is imported) only for the others.
+    """
+    names = assignments if assignments is not None else [r.name for r in STUDENT_REPOS]
+    keys = {name: _notebooks_key(name) for name in names}
+    made: dict[str, dict[str, str]] = {}
+
+    def make(name: str) -> dict[str, str]:
+        if name not in made:  # the first miss runs nbgrader once, for every assignment not in the cache
+            missing = [n for n in names if n not in made and (n == name or not cache.has("notebooks", keys[n]))]
+            made.update(_generate(missing))
+        return made[name]
+
+    return {name: cache.cached("notebooks", keys[name], lambda name=name: make(name)) for name in names}
+
+
+def _notebooks_key(assignment: str) -> str:
+    return cache.key(
+        cache.code_of(__file__), *(part for nb in source_notebooks(assignment) for part in (nb.name, nb.read_bytes()))
+    )
+
+
+def _generate(names: list[str]) -> dict[str, dict[str, str]]:
+    """`generate_assignment` for each of `names`, in a throw-away nbgrader course directory.
+
+    The course directory (and its gradebook, which is where nbgrader keeps the
     hidden tests) lives in a temporary folder and is thrown away.
     """
+    without_iri_format_checker()
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
-    names = assignments if assignments is not None else [r.name for r in STUDENT_REPOS]
     released: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory(prefix="nbgrader-course-") as tmp, _venv_on_path():
         course = Path(tmp)
@@ -115,9 +144,13 @@ def generate_assignments(assignments: list[str] | None = None) -> dict[str, dict
 
 def cell_sources(text: str) -> list[str]:
     """The source of every cell of a notebook (JSON text)."""
-    import nbformat
+    nb = json.loads(text)
+    if nb.get("nbformat") != 4:  # an older format: nbformat upgrades it (importing nbformat takes seconds)
+        import nbformat
 
-    return [cell.source for cell in nbformat.reads(text, as_version=4).cells]
+        return [cell.source for cell in nbformat.reads(text, as_version=4).cells]
+    # nbformat 4 keeps a source as one string or as a list of lines, which nbformat joins.
+    return [src if isinstance(src, str) else "".join(src) for src in (cell["source"] for cell in nb["cells"])]
 
 
 def secret_lines() -> dict[str, str]:

@@ -58,7 +58,8 @@ def grading_summary(assignment: Assignment) -> str:
     """How grading works, for the handout."""
     return (
         f"This assignment is worth **{assignment.max_points} points**. A hidden "
-        "grader runs on every push: it checks each part on its own, on many "
+        "grader grades each submission (the set-up section says where its score "
+        "appears; the grade of record is the regrade after the deadline): it checks each part on its own, on many "
         "inputs, against PyTorch, and tells you for each failing check what it "
         "computed, on which inputs, what it expected and what it got. Only "
         f"`micrograd/{assignment.graded_module}.py` is graded; your code runs "

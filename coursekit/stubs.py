@@ -13,22 +13,51 @@ notebook, cleared, and unwrapped. Every `### BEGIN SOLUTION` ...
 from __future__ import annotations
 
 import ast
+import sys
+import threading
 from dataclasses import dataclass
 from functools import cache
 
+from coursekit.cache import cached, code_of, key
+
+_NBGRADER = threading.Lock()
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 
 
+def without_iri_format_checker() -> None:
+    """Keep jsonschema's optional `iri` format checker out of this process, before nbformat is imported.
+
+    jsonschema imports `rfc3987_syntax` for it when installed, which builds a grammar at import:
+    2.6 s of nbgrader's 5 s import. Notebook schemas have no `format` at all, so no check changes;
+    a `None` in `sys.modules` is how Python spells "not installed", which jsonschema handles.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 @cache
 def _clear_solutions():  # noqa: ANN202 - nbgrader is imported lazily: it takes seconds
+    without_iri_format_checker()
     from nbgrader.preprocessors import ClearSolutions
 
     return ClearSolutions(enforce_metadata=False)
 
 
 def make_stub(source: str) -> str:
-    """Return `source` with every solution region replaced by nbgrader's code stub."""
+    """Return `source` with every solution region replaced by nbgrader's code stub.
+
+    The stub of a source already stubbed once (same text, same nbgrader, same
+    stubs.py) comes from the release's cache, without importing nbgrader.
+    """
+    return cached("stubs", key(code_of(__file__), source), lambda: _clear(source))
+
+
+def _clear(source: str) -> str:
+    with _NBGRADER:  # the release stubs in two threads (release and course checks); nbgrader is not known thread-safe
+        return _clear_unlocked(source)
+
+
+def _clear_unlocked(source: str) -> str:
     import nbformat
 
     nb = nbformat.v4.new_notebook(

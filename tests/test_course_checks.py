@@ -6,7 +6,7 @@ import shutil
 from autograder.assignments import ASSIGNMENTS
 from autograder.points import hidden_tests
 from coursekit.course import SOLUTION_PACKAGE
-from coursekit.coverage import coverage_problems, points_problems, stub_one_region
+from coursekit.coverage import coverage_problems, grading_key, points_problems, stub_one_region, stubbed_submissions
 from coursekit.stubs import solution_regions
 
 SOURCE = """def f(x):
@@ -64,3 +64,13 @@ def sigmoid(v: Value) -> Value:
     problems = coverage_problems(package=package, assignments=["engine"])
     assert len(problems) == 1 and "sigmoid" in problems[0], problems
     assert len(solution_regions(engine.read_text())) > 1  # the other regions were all noticed
+
+
+def test_a_cached_grading_verdict_is_keyed_by_the_whole_submission_and_the_whole_grader(tmp_path):
+    region = stubbed_submissions(tmp_path, assignments=["engine"])[0]
+    grader = ["tests/test_engine.py", b"the grader"]
+    first = grading_key(region, grader)
+    assert grading_key(region, grader) == first
+    assert grading_key(region, ["tests/test_engine.py", b"an edited grader"]) != first
+    (region.submission / "micrograd" / "nn.py").write_text("# any file of the submission\n")
+    assert grading_key(region, grader) != first
