@@ -217,7 +217,7 @@ def topological_sort(root: Value) -> list[Value]:
     """
     ### BEGIN SOLUTION
     order: list[Value] = []
-    visited: set[Value] = set()
+    visited: set[int] = set()
     # Each stack entry is (node, inputs_done): a node is emitted only on its
     # second visit, once every one of its inputs has been emitted.
     stack: list[tuple[Value, bool]] = [(root, False)]
@@ -226,12 +226,12 @@ def topological_sort(root: Value) -> list[Value]:
         if inputs_done:
             order.append(node)
             continue
-        if node in visited:
+        if id(node) in visited:
             continue
-        visited.add(node)
+        visited.add(id(node))
         stack.append((node, True))
         for child in node._prev:
-            if child not in visited:
+            if id(child) not in visited:
                 stack.append((child, False))
     return order
     ### END SOLUTION

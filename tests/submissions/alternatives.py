@@ -35,7 +35,7 @@ POW_BLOCK = op_block(
 )
 INIT = (
     "        self.data = data\n        self.grad = 0.0\n"
-    "        self._backward: Callable[[], None] = lambda: None\n"
+    "        self._backward: Callable[[], None] = _leaf_backward\n"
     "        self._prev = set(_children)\n        self._op = _op\n        self.label = label\n"
 )
 TOPOLOGY = (
@@ -150,12 +150,6 @@ ALTERNATIVES = [
             "    def __init__(\n        self,\n        data: float,",
             "    __slots__ = ('data', 'grad', '_backward', '_prev', '_op', 'label')\n\n"
             "    def __init__(\n        self,\n        data: float,",
-        ),
-        ("engine", "        self._backward: Callable[[], None] = lambda: None\n", "        self._backward = _leaf\n"),
-        (
-            "engine",
-            "def topological_sort(root: Value) -> list[Value]:\n",
-            "def _leaf() -> None:\n    pass\n\n\ndef topological_sort(root: Value) -> list[Value]:\n",
         ),
     ),
     alternative(

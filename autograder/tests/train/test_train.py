@@ -9,7 +9,8 @@ ys, gradients at zero when `backward()` runs, then one step with the model's
 parameters and lr; the losses returned are the losses' `.data`, as floats. A
 bug in the student's `mse_loss` or `sgd_step` costs nothing there.
 
-The end-to-end test runs the student's `train`, `mse_loss` and `sgd_step` on
+The end-to-end check (0 points: it would charge a loss or step bug twice)
+runs the student's `train`, `mse_loss` and `sgd_step` on
 an MLP(3, [4, 4, 1]) of the reference nn from drawn weights; its trained
 weights are read out as numbers and the grader measures them with torch.
 """
@@ -72,15 +73,17 @@ def test_train_returns_one_float_per_step(answers):
     feedback.finish()
 
 
-@graded(8, loops, hidden=True)
+@graded(12, loops, hidden=True)
 def test_train_follows_the_reference_loss_curve(answers):
     """Every step: the model on every x, `mse_loss(predictions, ys)`, grads at zero, `backward()`, one `sgd_step`."""
     check_train_loop(answers)
 
 
-@graded(4, runs)
+# Checked, not graded: the run uses the student's own mse_loss and sgd_step, so points here would
+# charge a bug in those units twice; `train()` itself is graded from the recorders' log above.
+@graded(0, runs)
 def test_train_lowers_the_loss(answers):
-    """End to end with your own loss and step: the trained weights (measured by the grader) lower the loss."""
+    """End to end with your own loss and step (checked, not graded): the trained weights lower the loss."""
     feedback = Feedback()
     for ask, got in feedback.computed(answers):
         weights = ask.spec["model"]["weights"]
