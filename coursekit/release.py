@@ -87,6 +87,7 @@ def student_files(repo: StudentRepo, notebooks: dict[str, str] | None = None) ->
         "README.md": handout(repo),
         **{path: source.read_text() for path, source in STUDENT_CONFIG.items()},
         f"tests/{repo.public_tests.name}": repo.public_tests.read_text(),
+        "tests/checking.py": (repo.public_tests.parent / "checking.py").read_text(),  # the tests' shared helper
     }
     for module in PROVIDED_MODULES:
         files[f"micrograd/{module}.py"] = module_source(module)

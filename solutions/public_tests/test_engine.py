@@ -13,34 +13,9 @@ inputs, against PyTorch.
 import math
 
 import pytest
+from checking import check, close  # tests/checking.py: the comparison and its hints
 
 from micrograd.engine import Value, topological_sort
-
-
-def close(got, want):
-    if isinstance(want, (tuple, list)):
-        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(map(close, got, want))
-    if isinstance(got, bool) or not isinstance(got, (int, float)):
-        return False
-    return math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12)
-
-
-def show(x):
-    if isinstance(x, (tuple, list)):
-        return "(" + ", ".join(show(v) for v in x) + ")"
-    return f"{x:.6g}" if isinstance(x, float) else repr(x)
-
-
-def check(what, got, expected, inputs, mistakes=()):
-    """Fail unless `got` is `expected`; name a mistake only when `got` is exactly that mistake's numbers."""
-    if close(got, expected):
-        return
-    matching = {hint for hint, numbers in mistakes if close(got, numbers) and not close(numbers, expected)}
-    message = f"{what}: expected {show(expected)}, got {show(got)}, on {inputs}."
-    if len(matching) == 1:
-        message += f"\nHint: {matching.pop()}"
-    pytest.fail(message, pytrace=False)
-
 
 # ---------------------------------------------------------------------------
 # Each `_backward` alone: the test sets out.grad, and a.grad to an earlier contribution.
