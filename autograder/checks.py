@@ -178,9 +178,11 @@ class Feedback:
 # --- engine: one `_backward` alone ---------------------------------------------
 
 
-def local(program: Program, rng: random.Random) -> Ask:
-    """`out._backward()` alone on a one-step program, called twice, its inputs' grads starting non-zero."""
+def local(program: Program, rng: random.Random, start_grads: bool = True) -> Ask:
+    """`out._backward()` alone on a one-step program, called twice, its inputs' grads starting non-zero (or 0)."""
     start = {name: round(rng.choice((-1, 1)) * rng.uniform(0.2, 1.5), 3) for name, _ in program.leaves}
+    if not start_grads:
+        start = dict.fromkeys(start, 0.0)
     out_grads = [round(rng.choice((-1, 1)) * rng.uniform(0.3, 2.0), 3) for _ in range(2)]
     label = f"`out = {program.formula()}` with {program.inputs()}, then `out._backward()`"
     return Ask("local", {**program.spec(), "start": start, "out_grads": out_grads}, program, label)
@@ -206,16 +208,17 @@ def check_local_backward(answers: Answers) -> None:
         if not feedback.value(f"`out = {text}` with {program.inputs()}: out.data", got.get("data"), slopes["data"]):
             continue
         starts = ", ".join(f"{n}.grad={spec['start'][n]!r}" for n in leaves)
-        total = 0.0
+        # Each call adds `share * out.grad` to what the grad holds, in floats, as the student's `+=` does: with
+        # e**300 the starting grad is absorbed, and out.grads of -g then g must bring the grad to 0, not back.
+        want_grads = dict(spec["start"])
         for n, out_grad in enumerate(spec["out_grads"]):
-            total += out_grad
             nth = (
                 "then `out._backward()` alone" if n == 0 else f"then out.grad={out_grad!r} and `out._backward()` again"
             )
             what = f"`out = {text}` with {program.inputs()}, {starts} and out.grad={spec['out_grads'][0]!r}, {nth}"
             wrong = False
             for name in leaves:
-                want = spec["start"][name] + slopes["share"][name] * total
+                want = want_grads[name] = want_grads[name] + slopes["share"][name] * out_grad
                 mistakes = diagnoses.local_backward(
                     program.steps[0][1],
                     dict(program.leaves)[name],

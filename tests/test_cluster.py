@@ -196,10 +196,13 @@ def test_a_class_graded_on_a_cluster_gets_the_same_results_and_survives_a_killed
         report.append(f"  {killed['done']} results ({time.monotonic() - started:.0f} s): {summary.strip()}")
         report.append(f"  graded by: { {a: sum(w == a for w in graded_by.values()) for a in addresses.values()} }")
 
-        # The parent's watchdog: a budget of 0.5 s per submission (no warm-up allowance) is overrun by every task.
+        # The parent's watchdog: a budget of 0.5 s per submission (no warm-up allowance) is overrun by every task
+        # (two submissions whose import sleeps 30 s: a task that ends first would rightly not be an overrun).
         pair = tmp_path / "pair"
-        for student in ("reference", "stub"):
-            shutil.copytree(tmp_path / "subs" / student, pair / student)
+        for student in ("sleepy-a", "sleepy-b"):
+            shutil.copytree(tmp_path / "subs" / "reference", pair / student)
+            engine_py = pair / student / "micrograd" / "engine.py"
+            engine_py.write_text("import time\ntime.sleep(30)\n" + engine_py.read_text())
         monkeypatch.setattr(cluster, "WARM_UP_SECONDS", 0.0)
         capsys.readouterr()
         grade_all(
@@ -269,7 +272,7 @@ def test_a_worker_grades_the_files_it_was_sent_as_a_local_grade_does(tmp_path, m
     repo = tmp_path / "ada"
     build(next(s for s in BUGGY if s.assignment == "engine"), repo, tmp_path / "forged")
     files = cluster.read_submission(repo)
-    assert files == submitted_modules(repo)
+    assert files.files == submitted_modules(repo) and files.refused is None
     level = isolation.current().level
     scratch = tmp_path / "scratch"
     scratch.mkdir()
