@@ -232,6 +232,9 @@ def execute(path: Path, skip_exercises: bool = False, timeout: int = 120) -> dic
     return nb
 
 
+KERNEL_STARTUP_SECONDS = 300
+
+
 def nbgrader_validate(paths: list[Path], invert: bool = False) -> list[str]:
     """Run the real `nbgrader validate [--invert]` on notebooks; return its complaints.
 
@@ -277,6 +280,8 @@ def nbgrader_validate_as_is(paths: list[Path], invert: bool = False) -> list[str
                 "validate",
                 *(["--invert"] if invert else []),
                 "--KernelManager.transport_encryption=auto",  # as in `execute`: no plain-TCP warning
+                # A kernel's start on a busy 2-core CI machine can pass nbclient's default of 60 s.
+                f"--ExecutePreprocessor.startup_timeout={KERNEL_STARTUP_SECONDS}",
                 *map(str, paths),
             ],
             cwd=tmp,  # nbgrader looks for a config file and writes its log in the working directory

@@ -202,7 +202,7 @@ def test_a_class_graded_on_a_cluster_gets_the_same_results_and_survives_a_killed
         for student in ("sleepy-a", "sleepy-b"):
             shutil.copytree(tmp_path / "subs" / "reference", pair / student)
             engine_py = pair / student / "micrograd" / "engine.py"
-            engine_py.write_text("import time\ntime.sleep(30)\n" + engine_py.read_text())
+            engine_py.write_text(engine_py.read_text() + "\nimport time\n\ntime.sleep(30)\n")
         monkeypatch.setattr(cluster, "WARM_UP_SECONDS", 0.0)
         capsys.readouterr()
         grade_all(

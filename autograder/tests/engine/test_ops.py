@@ -94,13 +94,11 @@ def test_tanh_backward(answers):
     check_local_backward(answers)
 
 
+# The grads start at 0 here: saturated, `1 - t**2` is tiny (1e-4 to 1e-10) and exact to ~1e-16, while a
+# finite difference of the forward pass is off by ~1e-11; a starting grad of about 1 would hide that.
 @graded(2, lambda rng: unary("tanh", large(rng), rng, start_grads=False))
 def test_tanh_backward_large_inputs(answers):
-    """`a.tanh()` for large |a| (past 710, up to 1000): no overflow, and a local derivative of about 0.
-
-    The grads start at 0 here: saturated, `1 - t**2` is tiny (1e-4 to 1e-10) and exact to ~1e-16, while a
-    finite difference of the forward pass is off by ~1e-11; a starting grad of about 1 would hide that.
-    """
+    """`a.tanh()` for large |a| (past 710, up to 1000): no overflow, and a local derivative of about 0."""
     check_local_backward(answers)
 
 
