@@ -309,7 +309,8 @@ def backward_problem(program: Program, spec: dict, calls: object) -> tuple[str, 
     ):
         return f"no log of `_backward` calls came back, got {fmt(calls)}", None
     edges, root = program.edges(), program.root
-    operations = [name for name, _, _ in program.steps if name in program.reachable()]
+    reachable = program.reachable()  # once: a cached method hashes the whole program on every call
+    operations = [name for name, _, _ in program.steps if name in reachable]
     order = [name for name, _ in calls]
     counts = Counter(order)
     strangers = [n for n in counts if n not in edges]

@@ -45,6 +45,20 @@ def step_text(op: str, args: tuple[Arg, ...], names: dict[str, str] | None = Non
     return OPERATORS[op].format(*parts)
 
 
+def _per_program(method):  # noqa: ANN001, ANN202 - a method decorator
+    """Compute once per program, kept on the instance: `functools.cache` would hash the whole program per call."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def cached(self):  # noqa: ANN001, ANN202
+        memo = self.__dict__.setdefault("_memo", {})  # not a field: equality and hashing ignore it
+        if name not in memo:
+            memo[name] = method(self)
+        return memo[name]
+
+    return cached
+
+
 @dataclass(frozen=True)
 class Program:
     leaves: tuple[tuple[str, float], ...]
@@ -64,7 +78,7 @@ class Program:
         """The expression a node stands for, in the leaves' names (long ones by their node name)."""
         return self.formulas()[name or self.root]
 
-    @functools.cache  # noqa: B019 - programs are immutable and few per session
+    @_per_program  # programs are immutable
     def formulas(self) -> dict[str, str]:
         text = {name: name for name, _ in self.leaves}
         for name, op, args in self.steps:
@@ -86,7 +100,7 @@ class Program:
         inputs = self.inputs() if len(self.leaves) <= 6 else f"{len(self.leaves)} leaves"
         return f"`{call}` with {inputs}"
 
-    @functools.cache  # noqa: B019 - see formulas()
+    @_per_program
     def edges(self) -> dict[str, set[str]]:
         """Each node's inputs (by name): the graph the topological sort must respect."""
         graph = {name: set() for name, _ in self.leaves}
@@ -94,7 +108,7 @@ class Program:
             graph[name] = {a for a in args if isinstance(a, str)}
         return graph
 
-    @functools.cache  # noqa: B019 - see formulas()
+    @_per_program
     def reachable(self) -> set[str]:
         graph, seen, todo = self.edges(), set(), [self.root]
         while todo:

@@ -50,6 +50,7 @@ import time
 import types
 
 # What student code may import: loaded now, before the hook; nothing else can be loaded later.
+MAX_PRECOMPILED, MAX_PRECOMPILED_BYTES = 64, 1 << 20  # the grader's own caps on a submission's modules
 STDLIB_ALLOWED = """__future__ abc array bisect cmath collections collections.abc contextlib copy dataclasses
 decimal enum fractions functools graphlib heapq itertools json keyword math numbers operator random re
 reprlib statistics string textwrap time types typing warnings weakref""".split()
@@ -230,6 +231,55 @@ def non_dumpable():
     return prctl
 
 
+def precompile(sandbox):
+    """Compile the student's modules once, here, for every worker's import (a parse: nothing of theirs runs).
+
+    Each test's worker is a fresh fork that imports the student's package; compiling
+    it there, 25 times a part, was a third of a grading's time. The workers' loader is
+    the standard one with `get_code` taken from here, so `__file__`, `__spec__`,
+    relative imports, tracebacks and `inspect.getsource` are unchanged; a file that
+    does not compile is left to that loader, which raises its SyntaxError in the worker.
+    """
+    import importlib.machinery as machinery
+
+    package = os.path.join(sandbox, "micrograd")
+    codes = {}
+    try:
+        names = sorted(os.listdir(package))[:MAX_PRECOMPILED]
+    except OSError:
+        names = []
+    for name in names:
+        path = os.path.join(package, name)
+        if not name.endswith(".py") or not os.path.isfile(path) or os.path.getsize(path) > MAX_PRECOMPILED_BYTES:
+            continue
+        try:
+            with open(path, "rb") as f:
+                codes[path] = compile(f.read(), path, "exec", dont_inherit=True)
+        except BaseException:  # a SyntaxError (or worse) is the worker's to raise, as a plain import would
+            continue
+
+    class PrecompiledLoader(machinery.SourceFileLoader):
+        def get_code(self, fullname):
+            code = codes.get(self.path)
+            return code if code is not None else super().get_code(fullname)
+
+    # The standard finder's loaders, the source one swapped, for the sandbox and its package only.
+    finder = machinery.FileFinder.path_hook(
+        (machinery.ExtensionFileLoader, machinery.EXTENSION_SUFFIXES),
+        (PrecompiledLoader, machinery.SOURCE_SUFFIXES),
+        (machinery.SourcelessFileLoader, machinery.BYTECODE_SUFFIXES),
+    )
+
+    def students_folders(path):
+        if path not in (sandbox, package):
+            raise ImportError("not the sandbox")  # the next hook, the standard one, takes it
+        return finder(path)
+
+    sys.path_hooks.insert(0, students_folders)
+    for path in (sandbox, package):
+        sys.path_importer_cache.pop(path, None)
+
+
 def main(probes_source, protocol_source):
     """The supervisor: read the job, check the import, then one worker per probe."""
     protocol = {"__name__": "protocol"}
@@ -247,6 +297,7 @@ def main(probes_source, protocol_source):
 
     os.chdir(job["sandbox"])
     sys.path[:] = [job["sandbox"], *job["stdlib_dirs"]]
+    precompile(job["sandbox"])
     for module in STDLIB_ALLOWED:  # loaded once here: every worker has them, the hook loads nothing
         try:
             __import__(module)
