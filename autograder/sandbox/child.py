@@ -234,8 +234,8 @@ def non_dumpable():
 def precompile(sandbox):
     """Compile the student's modules once, here, for every worker's import (a parse: nothing of theirs runs).
 
-    Each test's worker is a fresh fork that imports the student's package; compiling
-    it there, 25 times a part, was a third of a grading's time. The workers' loader is
+    Each test's worker is a fresh fork that imports the student's package, about 25 a
+    part: compiling it in each took 4.8 ms of a worker's import, 2.0 ms without. The workers' loader is
     the standard one with `get_code` taken from here, so `__file__`, `__spec__`,
     relative imports, tracebacks and `inspect.getsource` are unchanged; a file that
     does not compile is left to that loader, which raises its SyntaxError in the worker.
