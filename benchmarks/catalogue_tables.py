@@ -29,7 +29,7 @@ def main() -> None:
     sys.path[:0] = [str(args.grader.resolve()), str(ROOT / "tests")]
 
     from submissions.alternatives import ALTERNATIVES
-    from submissions.catalogue import BUGGY, CORRECT, build, diagnoses_in, grade_folders
+    from submissions.catalogue import BUGGY, CORRECT, build, diagnoses_in, grade_folders, points_lost
     from submissions.forgers import FORGERS, build_forger, build_twin
 
     from autograder.sandbox.runner import Limits
@@ -83,14 +83,7 @@ def main() -> None:
             total_own = total_else = 0.0
             for s in BUGGY:
                 r = results[s.name]
-                own_tests = {t.removeprefix("test_") for t in s.own}
-                own = other = 0.0
-                for t in r["tests"]:
-                    lost = t["max_score"] - t["score"]
-                    if t["name"].split(": ", 1)[1].replace(" ", "_") in own_tests:
-                        own += lost
-                    else:
-                        other += lost
+                own, other = points_lost(r, {t.removeprefix("test_") for t in s.own})
                 told = [m for m in s.misdiagnoses if any(m in t["output"] for t in r["tests"])]
                 total_own, total_else = total_own + own, total_else + other
                 print(f"| {s.name} | {s.assignment} | {own:g} | {other:g} | {', '.join(told) or '-'} |")

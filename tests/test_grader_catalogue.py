@@ -20,6 +20,7 @@ from submissions.catalogue import (
     TWINS,
     Submission,
     build,
+    points_lost,
 )
 
 from autograder.assignments import ASSIGNMENTS
@@ -124,18 +125,6 @@ def test_a_buggy_submission_loses_points_exactly_where_it_is_wrong(graded, sub):
     if sub.feedback:
         outputs = [t["output"] for t in r["tests"] if t["status"] != "passed"]
         assert any(sub.feedback in o for o in outputs), outputs
-
-
-def points_lost(results, tests):
-    """Points lost in `tests` (by short name) and elsewhere."""
-    own = elsewhere = 0.0
-    for t in results["tests"]:
-        lost = t["max_score"] - t["score"]
-        if t["name"].split(": ", 1)[1].replace(" ", "_") in tests:
-            own += lost
-        else:
-            elsewhere += lost
-    return own, elsewhere
 
 
 def test_points_lost_outside_the_broken_unit_stay_under_a_tenth(graded):

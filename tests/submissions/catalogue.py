@@ -885,6 +885,18 @@ def build(sub: Submission, folder: Path, forged: Path) -> None:
             (package / f"{module}.py").write_text(text.replace("{REPO}", str(ROOT)).replace("{FORGED}", str(forged)))
 
 
+def points_lost(results: dict, tests: set[str]) -> tuple[float, float]:
+    """Points lost in `tests` (by short name, without `test_`) and elsewhere."""
+    own = elsewhere = 0.0
+    for t in results["tests"]:
+        lost = t["max_score"] - t["score"]
+        if t["name"].split(": ", 1)[1].replace(" ", "_") in tests:
+            own += lost
+        else:
+            elsewhere += lost
+    return own, elsewhere
+
+
 def grade_folders(folders: dict[str, Path], out: Path, limits: object, jobs: int = 2) -> dict[str, dict]:
     """Grade every repository of each assignment's folder with `grade-all`: name -> results."""
     import json
