@@ -198,6 +198,10 @@ def is_exercise(cell: dict) -> bool:
     return bool(meta.get("solution") or meta.get("grade"))
 
 
+# How long a kernel may take to start: on a busy 2-core CI machine it can pass nbclient's default of 60 s.
+KERNEL_STARTUP_SECONDS = 300
+
+
 def execute(path: Path, skip_exercises: bool = False, timeout: int = 120) -> dict:
     """Run a notebook top to bottom with a real kernel (nbclient), in its own folder.
 
@@ -219,6 +223,7 @@ def execute(path: Path, skip_exercises: bool = False, timeout: int = 120) -> dic
         # (Configured, not passed as `km=`: nbclient shuts down only the kernels it made.)
         config=Config({"KernelManager": {"transport_encryption": "auto"}}),
         timeout=timeout,
+        startup_timeout=KERNEL_STARTUP_SECONDS,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         skip_cells_with_tag=SKIP_TAG,
@@ -230,9 +235,6 @@ def execute(path: Path, skip_exercises: bool = False, timeout: int = 120) -> dic
         if not cell.metadata.tags:
             del cell.metadata["tags"]
     return nb
-
-
-KERNEL_STARTUP_SECONDS = 300
 
 
 def nbgrader_validate(paths: list[Path], invert: bool = False) -> list[str]:
@@ -280,7 +282,6 @@ def nbgrader_validate_as_is(paths: list[Path], invert: bool = False) -> list[str
                 "validate",
                 *(["--invert"] if invert else []),
                 "--KernelManager.transport_encryption=auto",  # as in `execute`: no plain-TCP warning
-                # A kernel's start on a busy 2-core CI machine can pass nbclient's default of 60 s.
                 f"--ExecutePreprocessor.startup_timeout={KERNEL_STARTUP_SECONDS}",
                 *map(str, paths),
             ],
