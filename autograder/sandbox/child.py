@@ -50,7 +50,6 @@ import time
 import types
 
 # What student code may import: loaded now, before the hook; nothing else can be loaded later.
-MAX_PRECOMPILED, MAX_PRECOMPILED_BYTES = 64, 1 << 20  # the grader's own caps on a submission's modules
 STDLIB_ALLOWED = """__future__ abc array bisect cmath collections collections.abc contextlib copy dataclasses
 decimal enum fractions functools graphlib heapq itertools json keyword math numbers operator random re
 reprlib statistics string textwrap time types typing warnings weakref""".split()
@@ -242,15 +241,17 @@ def precompile(sandbox):
     """
     import importlib.machinery as machinery
 
+    # The folder holds what the grader wrote, read with its caps (modules, bytes), and nothing of the
+    # student's has run yet: no cap of its own here.
     package = os.path.join(sandbox, "micrograd")
     codes = {}
     try:
-        names = sorted(os.listdir(package))[:MAX_PRECOMPILED]
+        names = sorted(os.listdir(package))
     except OSError:
         names = []
     for name in names:
         path = os.path.join(package, name)
-        if not name.endswith(".py") or not os.path.isfile(path) or os.path.getsize(path) > MAX_PRECOMPILED_BYTES:
+        if not name.endswith(".py") or not os.path.isfile(path):
             continue
         try:
             with open(path, "rb") as f:
